@@ -1,0 +1,102 @@
+/*
+ * store.h - the database interface every domain module uses.
+ *
+ * One interface, several backends (SQLite now, PostgreSQL later). SQL given to
+ * store_exec()/store_query() is portable: '?' placeholders, INSERT ...
+ * RETURNING for new ids, integer milliseconds for times, 0/1 for booleans.
+ * Nothing dialect-specific leaves the backend.
+ *
+ * Connections are borrowed: store_read() lends a read connection (release it
+ * with store_release()); store_begin() lends the single writer inside a
+ * transaction (end it with store_commit() or store_rollback()). Writes are
+ * serialised through that one writer, so a transaction sees a stable world.
+ */
+#ifndef HAVEN_STORE_H
+#define HAVEN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/result.h"
+
+typedef struct store store;
+typedef struct store_conn store_conn;
+typedef struct store_row store_row;
+
+typedef enum store_vtype { SV_NULL, SV_INT, SV_TEXT, SV_BLOB } store_vtype;
+
+/* A bound parameter. Text with len == (size_t)-1 is NUL-terminated. */
+typedef struct store_val {
+    store_vtype type;
+    int64_t i;
+    const void *p;
+    size_t len;
+} store_val;
+
+#define SV_NULLV      ((store_val){.type = SV_NULL})
+#define SV_INTV(x)    ((store_val){.type = SV_INT, .i = (int64_t)(x)})
+#define SV_TEXTV(s)   ((s) ? (store_val){.type = SV_TEXT, .p = (s), .len = (size_t)-1} : SV_NULLV)
+#define SV_BLOBV(b, n) ((store_val){.type = SV_BLOB, .p = (b), .len = (n)})
+
+typedef struct store_options {
+    int readers;          /* read connections in the pool (default 4) */
+    int busy_timeout_ms;  /* wait for locks this long (default 5000) */
+    int synchronous_full; /* 1: fsync on every commit (default 1) */
+} store_options;
+
+/* Called once per result row; the row and its strings live only during the
+ * call. Return HV_OK to go on, anything else stops the query and is returned. */
+typedef hv_result (*store_row_fn)(void *ctx, const store_row *row);
+
+/* Opens (creating if missing) the database in data directory DIR. */
+hv_result store_open(const char *dir, const store_options *opt, store **out);
+/* Closes every connection; waits for borrowed ones to come back. */
+void store_close(store *st);
+/* "sqlite" or "postgresql". */
+const char *store_backend(const store *st);
+
+hv_result store_read(store *st, store_conn **out);
+void store_release(store_conn *c);
+hv_result store_begin(store *st, store_conn **out);
+/* Commits and returns the connection. On failure the transaction is rolled
+ * back, the connection returned, and the error given. */
+hv_result store_commit(store_conn *c);
+void store_rollback(store_conn *c);
+
+/* Runs a statement; *changes (may be NULL) gets the number of rows changed.
+ * A unique-constraint failure is HV_ERR_CONFLICT. */
+hv_result store_exec(store_conn *c, const char *sql, const store_val *args, int nargs,
+                     int64_t *changes);
+/* Runs a query, calling FN for each row (FN may be NULL to just run it). */
+hv_result store_query(store_conn *c, const char *sql, const store_val *args, int nargs,
+                      store_row_fn fn, void *ctx);
+/* Runs a query expected to give one integer (count, id); HV_ERR_NOTFOUND if no row. */
+hv_result store_query_int(store_conn *c, const char *sql, const store_val *args, int nargs,
+                          int64_t *out);
+
+int store_row_columns(const store_row *r);
+const char *store_row_name(const store_row *r, int col);
+int store_row_isnull(const store_row *r, int col);
+int64_t store_row_int(const store_row *r, int col);
+/* NULL for SQL NULL. */
+const char *store_row_text(const store_row *r, int col);
+const void *store_row_blob(const store_row *r, int col, size_t *len);
+
+/* The last error message of this connection, for logs (never personal data:
+ * values are bound, not written into SQL). */
+const char *store_errmsg(store_conn *c);
+
+/* Cheap liveness check for /readyz. */
+hv_result store_ping(store *st);
+/* Count of database errors since start, for /metrics. */
+uint64_t store_error_count(const store *st);
+
+/* Applies every migration not yet applied, each in its own transaction.
+ * *applied (may be NULL) gets how many were applied now. */
+hv_result store_migrate(store *st, int *applied);
+/* The schema version recorded in the database (0 if none). */
+hv_result store_schema_version(store *st, int *version);
+/* The newest migration this binary knows. */
+int store_latest_version(void);
+
+#endif
