@@ -15,8 +15,8 @@
 
 /* method, pattern, handler, flags, tag, summary, request schema, response schema, status */
 const http_route api_routes[] = {
-    {"GET", "/healthz", api_healthz, 0, "system", "Liveness: the process answers", NULL,
-     "Health", 200},
+    {"GET", "/healthz", api_healthz, 0, "system", "Liveness: the process answers", NULL, "Health",
+     200},
     {"GET", "/readyz", api_readyz, 0, "system",
      "Readiness: the database answers and start-up is done", NULL, "Health", 200},
     {"GET", "/metrics", api_metrics, 0, "system", "Prometheus metrics", NULL, NULL, 200},
@@ -25,15 +25,14 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/meta", api_meta, A, "system",
      "Agency kinds and roles with their labels, for forms", NULL, "Meta", 200},
     {"GET", "/api/v1/test/clock", api_clock_get, A, "system",
-     "The server's clock (administrators; only with the test clock enabled)", NULL, "Clock",
-     200},
+     "The server's clock (administrators; only with the test clock enabled)", NULL, "Clock", 200},
     {"POST", "/api/v1/test/clock", api_clock_set, A | J, "system",
      "Set or advance the server's clock (administrators; only with the test clock enabled)",
      "ClockInput", "Clock", 200},
 
     {"POST", "/api/v1/session", api_session_create, J | HTTP_NO_CSRF, "session",
-     "Sign in with user name, password and (when set up) a TOTP code", "LoginInput",
-     "LoginResult", 200},
+     "Sign in with user name, password and (when set up) a TOTP code", "LoginInput", "LoginResult",
+     200},
     {"DELETE", "/api/v1/session", api_session_delete, A | HTTP_ENROL_OK, "session", "Sign out",
      NULL, NULL, 204},
     {"GET", "/api/v1/me", api_me_get, A | HTTP_ENROL_OK, "session",
@@ -48,23 +47,23 @@ const http_route api_routes[] = {
      "TokenList", 200},
     {"POST", "/api/v1/tokens", api_tokens_create, A | J, "session",
      "Create an API token for an integration (shown once)", "TokenInput", "TokenCreated", 201},
-    {"DELETE", "/api/v1/tokens/{id}", api_tokens_delete, A, "session", "Revoke an API token",
-     NULL, NULL, 204},
+    {"DELETE", "/api/v1/tokens/{id}", api_tokens_delete, A, "session", "Revoke an API token", NULL,
+     NULL, 204},
 
-    {"GET", "/api/v1/agencies", api_agencies_list, A, "admin", "List agencies", NULL,
-     "AgencyList", 200},
+    {"GET", "/api/v1/agencies", api_agencies_list, A, "admin", "List agencies", NULL, "AgencyList",
+     200},
     {"POST", "/api/v1/agencies", api_agencies_create, A | J, "admin", "Create an agency",
      "AgencyInput", "Agency", 201},
     {"GET", "/api/v1/agencies/{id}", api_agencies_get, A, "admin", "One agency", NULL, "Agency",
      200},
     {"PATCH", "/api/v1/agencies/{id}", api_agencies_update, A | J, "admin", "Change an agency",
      "AgencyPatch", "Agency", 200},
-    {"GET", "/api/v1/stations", api_stations_list, A, "admin", "List stations", NULL,
-     "StationList", 200},
+    {"GET", "/api/v1/stations", api_stations_list, A, "admin", "List stations", NULL, "StationList",
+     200},
     {"POST", "/api/v1/stations", api_stations_create, A | J, "admin",
      "Create a law-enforcement station", "StationInput", "Station", 201},
-    {"GET", "/api/v1/stations/{id}", api_stations_get, A, "admin", "One station", NULL,
-     "Station", 200},
+    {"GET", "/api/v1/stations/{id}", api_stations_get, A, "admin", "One station", NULL, "Station",
+     200},
     {"PATCH", "/api/v1/stations/{id}", api_stations_update, A | J, "admin", "Change a station",
      "StationPatch", "Station", 200},
     {"GET", "/api/v1/users", api_users_list, A, "admin",
@@ -218,8 +217,7 @@ api_before(http_req *r)
     if (via_cookie && !safe && !(fl & HTTP_NO_CSRF)) {
         const char *tok = http_header(r, "X-CSRF-Token");
         size_t n = strlen(si->csrf);
-        if (!tok || strlen(tok) != n || sodium_memcmp(tok, si->csrf, n) != 0 ||
-            !same_origin(r)) {
+        if (!tok || strlen(tok) != n || sodium_memcmp(tok, si->csrf, n) != 0 || !same_origin(r)) {
             audit_denied(r, "access", "route", 0, "csrf");
             http_send_problem(r, 403, "csrf", "Not allowed", "X-CSRF-Token",
                               "the request lacks a valid CSRF token; reload the page");

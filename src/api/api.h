@@ -42,8 +42,7 @@ haven_app *api_app(http_req *r);
 int api_allow(http_req *r, policy_action act, policy_object obj, const policy_ctx *ctx,
               int64_t object_id);
 /* Fills an audit event with the request's actor and request id. */
-audit_event api_event(http_req *r, const char *action, const char *object_type,
-                      int64_t object_id);
+audit_event api_event(http_req *r, const char *action, const char *object_type, int64_t object_id);
 /* Appends an audit entry in its own transaction (reads). */
 void api_audit(http_req *r, const char *action, const char *object_type, int64_t object_id);
 

@@ -360,8 +360,8 @@ api_users_update(http_req *r)
     }
     json_t *vals = parse_body(r, &account_user_desc, REC_UPDATE);
     if (vals)
-        user_write(r, id, vals, json_is_true(json_object_get(vals, "disabled")) ? "user.disable"
-                                                                                : "user.update",
+        user_write(r, id, vals,
+                   json_is_true(json_object_get(vals, "disabled")) ? "user.disable" : "user.update",
                    op_update, 0);
 }
 
@@ -435,26 +435,18 @@ audit_row_json(void *ctx, const store_row *row)
 {
     char iso[40];
     clock_format_iso(store_row_int(row, 1), iso, sizeof iso);
-    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "id",
-                          (json_int_t)store_row_int(row, 0), "at", iso, "actor_user_id",
-                          store_row_isnull(row, 2) ? json_null()
-                                                   : json_integer(store_row_int(row, 2)),
-                          "actor_username",
-                          store_row_isnull(row, 11) ? json_null()
-                                                    : json_string(store_row_text(row, 11)),
-                          "actor_kind", store_row_text(row, 3), "action", store_row_text(row, 4),
-                          "object_type",
-                          store_row_isnull(row, 5) ? json_null()
-                                                   : json_string(store_row_text(row, 5)),
-                          "object_id",
-                          store_row_isnull(row, 6) ? json_null()
-                                                   : json_string(store_row_text(row, 6)),
-                          "request_id",
-                          store_row_isnull(row, 7) ? json_null()
-                                                   : json_string(store_row_text(row, 7)),
-                          "outcome", store_row_text(row, 8), "reason",
-                          store_row_isnull(row, 9) ? json_null()
-                                                   : json_string(store_row_text(row, 9)));
+    json_t *o = json_pack(
+        "{s:I, s:s, s:o, s:o, s:s, s:s, s:o, s:o, s:o, s:s, s:o}", "id",
+        (json_int_t)store_row_int(row, 0), "at", iso, "actor_user_id",
+        store_row_isnull(row, 2) ? json_null() : json_integer(store_row_int(row, 2)),
+        "actor_username",
+        store_row_isnull(row, 11) ? json_null() : json_string(store_row_text(row, 11)),
+        "actor_kind", store_row_text(row, 3), "action", store_row_text(row, 4), "object_type",
+        store_row_isnull(row, 5) ? json_null() : json_string(store_row_text(row, 5)), "object_id",
+        store_row_isnull(row, 6) ? json_null() : json_string(store_row_text(row, 6)), "request_id",
+        store_row_isnull(row, 7) ? json_null() : json_string(store_row_text(row, 7)), "outcome",
+        store_row_text(row, 8), "reason",
+        store_row_isnull(row, 9) ? json_null() : json_string(store_row_text(row, 9)));
     json_array_append_new(ctx, o);
     return HV_OK;
 }
@@ -506,10 +498,9 @@ api_audit_list(http_req *r)
         return;
     }
     size_t n = json_array_size(items);
-    json_t *next = n == (size_t)limit
-                       ? json_object_get(json_array_get(items, n - 1), "id")
-                       : NULL;
+    json_t *next = n == (size_t)limit ? json_object_get(json_array_get(items, n - 1), "id") : NULL;
     api_audit(r, "audit.read", "audit", 0);
-    http_send_json(r, 200, json_pack("{s:o, s:O}", "items", items, "next_before_id",
-                                     next ? next : json_null()));
+    http_send_json(
+        r, 200,
+        json_pack("{s:o, s:O}", "items", items, "next_before_id", next ? next : json_null()));
 }

@@ -61,7 +61,7 @@ me_json(haven_app *app, const session_info *si, json_t **out)
         policy_action act;
         policy_object obj;
     } perms[] = {
-        {"users.read", ACT_READ, OBJ_USER},       {"users.write", ACT_CREATE, OBJ_USER},
+        {"users.read", ACT_READ, OBJ_USER},         {"users.write", ACT_CREATE, OBJ_USER},
         {"agencies.write", ACT_CREATE, OBJ_AGENCY}, {"stations.write", ACT_CREATE, OBJ_STATION},
         {"audit.read", ACT_READ, OBJ_AUDIT},
     };
@@ -116,8 +116,9 @@ api_session_create(http_req *r)
         return;
     }
     char cookie[256];
-    snprintf(cookie, sizeof cookie, "haven_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s",
-             token, (long long)(app->lim.absolute_ms / 1000), http_is_tls(r) ? "; Secure" : "");
+    snprintf(cookie, sizeof cookie,
+             "haven_session=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld%s", token,
+             (long long)(app->lim.absolute_ms / 1000), http_is_tls(r) ? "; Secure" : "");
     http_set_header(r, "Set-Cookie", cookie);
     sodium_memzero(token, sizeof token);
     http_send_json(r, 200, json_pack("{s:o, s:s}", "user", me, "csrf_token", si.csrf));
@@ -136,7 +137,8 @@ api_session_delete(http_req *r)
         }
     }
     api_audit(r, "session.delete", "user", si->p.user_id);
-    http_set_header(r, "Set-Cookie", "haven_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    http_set_header(r, "Set-Cookie",
+                    "haven_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
     http_send_empty(r, 204);
 }
 
@@ -178,8 +180,7 @@ api_me_password(http_req *r)
         store_release(c);
     }
     if (res == HV_OK && password_verify(stored, str(vals, "current_password")) != HV_OK) {
-        res = hv_fail(&e, HV_ERR_INVALID, "current_password",
-                      "the current password is not right");
+        res = hv_fail(&e, HV_ERR_INVALID, "current_password", "the current password is not right");
     }
     if (res == HV_OK && (res = store_begin(app->st, &c)) == HV_OK) {
         res = account_user_set_password(c, si->p.user_id, str(vals, "new_password"), &e);
@@ -227,8 +228,8 @@ api_me_totp_begin(http_req *r)
         res = store_exec(c, "UPDATE app_user SET totp_pending = ? WHERE id = ?", args, 2, NULL);
         store_val arg = SV_INTV(si->p.user_id);
         if (res == HV_OK)
-            res = store_query(c, "SELECT username FROM app_user WHERE id = ?", &arg, 1,
-                              hash_row, username);
+            res = store_query(c, "SELECT username FROM app_user WHERE id = ?", &arg, 1, hash_row,
+                              username);
         audit_event ev = api_event(r, "user.totp_begin", "user", si->p.user_id);
         if (res == HV_OK)
             res = audit_append(c, app->keys, &ev);
@@ -290,8 +291,8 @@ api_me_totp_confirm(http_req *r)
     if (res != HV_OK)
         goto out;
     store_val arg = SV_INTV(si->p.user_id);
-    res = store_query(c, "SELECT totp_pending FROM app_user WHERE id = ?", &arg, 1, pending_row,
-                      &p);
+    res =
+        store_query(c, "SELECT totp_pending FROM app_user WHERE id = ?", &arg, 1, pending_row, &p);
     if (res == HV_OK && !p.ct)
         res = hv_fail(&e, HV_ERR_CONFLICT, NULL, "start setting up the second factor first");
     if (res == HV_OK)
@@ -354,12 +355,10 @@ time_or_null(const store_row *row, int col)
 static hv_result
 token_list_row(void *ctx, const store_row *row)
 {
-    json_array_append_new(ctx, json_pack("{s:I, s:s, s:o, s:o, s:o}", "id",
-                                         (json_int_t)store_row_int(row, 0), "name",
-                                         store_row_text(row, 1), "created_at",
-                                         time_or_null(row, 2), "last_used_at",
-                                         time_or_null(row, 3), "revoked_at",
-                                         time_or_null(row, 4)));
+    json_array_append_new(
+        ctx, json_pack("{s:I, s:s, s:o, s:o, s:o}", "id", (json_int_t)store_row_int(row, 0), "name",
+                       store_row_text(row, 1), "created_at", time_or_null(row, 2), "last_used_at",
+                       time_or_null(row, 3), "revoked_at", time_or_null(row, 4)));
     return HV_OK;
 }
 
@@ -419,8 +418,9 @@ api_tokens_create(http_req *r)
         http_send_err(r, res, NULL);
         return;
     }
-    http_send_json(r, 201, json_pack("{s:I, s:O, s:s}", "id", (json_int_t)id, "name",
-                                     json_object_get(vals, "name"), "token", token));
+    http_send_json(r, 201,
+                   json_pack("{s:I, s:O, s:s}", "id", (json_int_t)id, "name",
+                             json_object_get(vals, "name"), "token", token));
     json_decref(vals);
     sodium_memzero(token, sizeof token);
 }

@@ -21,8 +21,9 @@ api_readyz(http_req *r)
 {
     haven_app *app = api_app(r);
     if (!atomic_load(&app->ready) || store_ping(app->st) != HV_OK) {
-        http_send_json(r, 503, json_pack("{s:s, s:s}", "status", "unavailable", "database",
-                                         atomic_load(&app->ready) ? "down" : "starting"));
+        http_send_json(r, 503,
+                       json_pack("{s:s, s:s}", "status", "unavailable", "database",
+                                 atomic_load(&app->ready) ? "down" : "starting"));
         return;
     }
     http_send_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));

@@ -13,15 +13,15 @@ static const field_desc password_change_fields[] = {
     {"new_password", FT_TEXT, F_REQUIRED | F_RAW, 1, 256, NULL, NULL,
      "New password (at least 12 characters)"},
 };
-const record_desc input_password_change = {"password change", NULL, password_change_fields, 2,
-                                           NULL, 0};
+const record_desc input_password_change = {
+    "password change", NULL, password_change_fields, 2, NULL, 0};
 
 static const field_desc password_reset_fields[] = {
     {"new_password", FT_TEXT, F_REQUIRED | F_RAW, 1, 256, NULL, NULL,
      "New password (at least 12 characters)"},
 };
-const record_desc input_password_reset = {"password reset", NULL, password_reset_fields, 1, NULL,
-                                          0};
+const record_desc input_password_reset = {
+    "password reset", NULL, password_reset_fields, 1, NULL, 0};
 
 static const field_desc totp_confirm_fields[] = {
     {"code", FT_TEXT, F_REQUIRED, 6, 16, NULL, NULL, "6-digit code from the authenticator app"},

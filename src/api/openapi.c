@@ -112,16 +112,15 @@ operation(const http_route *rt)
                                                 "schema", "type", "integer"));
     }
     if (strcmp(rt->pattern, "/api/v1/users") == 0 && strcmp(rt->method, "GET") == 0)
-        json_array_append_new(params, json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", "q", "in",
-                                                "query", "description",
-                                                "text in user name or display name", "schema",
-                                                "type", "string"));
+        json_array_append_new(
+            params, json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", "q", "in", "query", "description",
+                              "text in user name or display name", "schema", "type", "string"));
     if (strcmp(rt->pattern, "/api/v1/audit") == 0) {
         json_array_append_new(params, json_pack("{s:s, s:s, s:{s:s}}", "name", "before_id", "in",
                                                 "query", "schema", "type", "integer"));
-        json_array_append_new(params, json_pack("{s:s, s:s, s:{s:s, s:i, s:i}}", "name",
-                                                "limit", "in", "query", "schema", "type",
-                                                "integer", "minimum", 1, "maximum", 500));
+        json_array_append_new(params, json_pack("{s:s, s:s, s:{s:s, s:i, s:i}}", "name", "limit",
+                                                "in", "query", "schema", "type", "integer",
+                                                "minimum", 1, "maximum", 500));
     }
     if (json_array_size(params))
         json_object_set_new(op, "parameters", params);
@@ -137,9 +136,9 @@ operation(const http_route *rt)
     snprintf(status, sizeof status, "%d", rt->success_status);
     json_t *ok = json_pack("{s:s}", "description", "success");
     if (rt->response_schema)
-        json_object_set_new(ok, "content",
-                            json_pack("{s:{s:o}}", "application/json", "schema",
-                                      ref(rt->response_schema)));
+        json_object_set_new(
+            ok, "content",
+            json_pack("{s:{s:o}}", "application/json", "schema", ref(rt->response_schema)));
     else if (strcmp(rt->pattern, "/metrics") == 0)
         json_object_set_new(ok, "content",
                             json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string"));
@@ -163,8 +162,7 @@ operation(const http_route *rt)
         json_object_set_new(responses, "503", json_pack("{s:s}", "description", "not ready"));
     json_object_set_new(op, "responses", responses);
     if (rt->flags & HTTP_AUTH)
-        json_object_set_new(op, "security",
-                            json_pack("[{s:[]}, {s:[]}]", "session", "bearer"));
+        json_object_set_new(op, "security", json_pack("[{s:[]}, {s:[]}]", "session", "bearer"));
     else
         json_object_set_new(op, "security", json_array());
     return op;
@@ -208,8 +206,8 @@ api_openapi(void)
         "The case system for a county's First Responder Protocol for commercially sexually "
         "exploited children. JSON over HTTPS; errors are application/problem+json naming the "
         "offending field. Writes made with the session cookie need the X-CSRF-Token header.",
-        "servers", "url", "/", "paths", paths, "components", "schemas", schemas,
-        "securitySchemes", "session", "type", "apiKey", "in", "cookie", "name", "haven_session",
-        "description", "set by POST /api/v1/session", "bearer", "type", "http", "scheme",
-        "bearer", "description", "an API token from POST /api/v1/tokens");
+        "servers", "url", "/", "paths", paths, "components", "schemas", schemas, "securitySchemes",
+        "session", "type", "apiKey", "in", "cookie", "name", "haven_session", "description",
+        "set by POST /api/v1/session", "bearer", "type", "http", "scheme", "bearer", "description",
+        "an API token from POST /api/v1/tokens");
 }

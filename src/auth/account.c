@@ -31,8 +31,8 @@ static const field_desc user_fields[] = {
     {"email", FT_EMAIL, 0, 0, 254, NULL, NULL, "Work e-mail"},
     {"agency_id", FT_REF, F_REQUIRED, 0, 0, NULL, "agency", "Agency"},
     {"roles", FT_ENUMLIST, F_REQUIRED | F_VIRTUAL, 1, ROLE__MAX, role_names, NULL, "Roles"},
-    {"password", FT_TEXT, F_REQUIRED | F_VIRTUAL | F_CREATEONLY | F_HIDDEN | F_RAW, 1, 256, NULL, NULL,
-     "Initial password (at least 12 characters)"},
+    {"password", FT_TEXT, F_REQUIRED | F_VIRTUAL | F_CREATEONLY | F_HIDDEN | F_RAW, 1, 256, NULL,
+     NULL, "Initial password (at least 12 characters)"},
     {"disabled", FT_BOOL, 0, 0, 0, NULL, NULL, "Disabled users cannot sign in"},
     {"totp_enabled", FT_BOOL, F_READONLY, 0, 0, NULL, NULL, "Second factor set up"},
     {"locked_until", FT_TIME, F_READONLY, 0, 0, NULL, NULL, "Locked after failed sign-ins until"},
@@ -49,8 +49,8 @@ account_username_valid(const char *name)
         return 0;
     for (size_t i = 0; i < n; i++) {
         char ch = name[i];
-        if (!(islower((unsigned char)ch) || isdigit((unsigned char)ch) || ch == '.' ||
-              ch == '_' || ch == '-'))
+        if (!(islower((unsigned char)ch) || isdigit((unsigned char)ch) || ch == '.' || ch == '_' ||
+              ch == '-'))
             return 0;
     }
     return 1;
@@ -154,9 +154,9 @@ account_user_unlock(store_conn *c, int64_t id)
 {
     int64_t changes = 0;
     store_val arg = SV_INTV(id);
-    hv_result r = store_exec(
-        c, "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = ?", &arg, 1,
-        &changes);
+    hv_result r =
+        store_exec(c, "UPDATE app_user SET failed_logins = 0, locked_until = NULL WHERE id = ?",
+                   &arg, 1, &changes);
     return r == HV_OK && changes == 0 ? HV_ERR_NOTFOUND : r;
 }
 
@@ -184,8 +184,8 @@ add_roles(store_conn *c, json_t *user)
 {
     json_t *roles = json_array();
     store_val arg = SV_INTV(json_integer_value(json_object_get(user, "id")));
-    hv_result r = store_query(c, "SELECT role FROM user_role WHERE user_id = ? ORDER BY role",
-                              &arg, 1, role_row, roles);
+    hv_result r = store_query(c, "SELECT role FROM user_role WHERE user_id = ? ORDER BY role", &arg,
+                              1, role_row, roles);
     json_object_set_new(user, "roles", roles);
     return r;
 }
@@ -210,8 +210,8 @@ account_user_list(store_conn *c, int64_t agency_id, const char *q, json_t **out)
 {
     json_t *list;
     store_val arg = SV_INTV(agency_id);
-    hv_result r = record_list(c, &account_user_desc, agency_id > 0 ? "agency_id = ?" : NULL,
-                              &arg, agency_id > 0 ? 1 : 0, q, 1000, &list);
+    hv_result r = record_list(c, &account_user_desc, agency_id > 0 ? "agency_id = ?" : NULL, &arg,
+                              agency_id > 0 ? 1 : 0, q, 1000, &list);
     if (r != HV_OK)
         return r;
     size_t i;
@@ -253,6 +253,6 @@ account_user_roles(store_conn *c, int64_t id, uint32_t *roles)
 {
     *roles = 0;
     store_val arg = SV_INTV(id);
-    return store_query(c, "SELECT role FROM user_role WHERE user_id = ?", &arg, 1,
-                       role_bits_row, roles);
+    return store_query(c, "SELECT role FROM user_role WHERE user_id = ?", &arg, 1, role_bits_row,
+                       roles);
 }

@@ -65,8 +65,8 @@ hv_result
 audit_append(store_conn *c, const crypt_keys *k, const audit_event *ev)
 {
     head h = {0, ""};
-    hv_result r = store_query(c, "SELECT last_id, last_hash FROM audit_head WHERE id = 1", NULL,
-                              0, head_row, &h);
+    hv_result r = store_query(c, "SELECT last_id, last_hash FROM audit_head WHERE id = 1", NULL, 0,
+                              head_row, &h);
     if (r != HV_OK)
         return r;
     char object_id[24] = "";
@@ -76,8 +76,7 @@ audit_append(store_conn *c, const crypt_keys *k, const audit_event *ev)
         .id = h.last_id + 1,
         .at = clock_now_ms(),
         .actor = ev->actor_user_id,
-        .actor_kind = ev->actor_kind ? ev->actor_kind
-                                     : (ev->actor_user_id ? "user" : "anonymous"),
+        .actor_kind = ev->actor_kind ? ev->actor_kind : (ev->actor_user_id ? "user" : "anonymous"),
         .action = ev->action,
         .object_type = ev->object_type,
         .object_id = ev->object_id ? object_id : NULL,
@@ -111,8 +110,8 @@ audit_append(store_conn *c, const crypt_keys *k, const audit_event *ev)
     if (r != HV_OK)
         return r;
     store_val hargs[] = {SV_INTV(row.id), SV_TEXTV(hash)};
-    return store_exec(c, "UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1", hargs,
-                      2, NULL);
+    return store_exec(c, "UPDATE audit_head SET last_id = ?, last_hash = ? WHERE id = 1", hargs, 2,
+                      NULL);
 }
 
 hv_result
@@ -158,9 +157,8 @@ verify_row(void *ctx, const store_row *row)
     if (r.id != v->expect_id) {
         v->rep->bad_id = r.id;
         snprintf(v->rep->why, sizeof v->rep->why,
-                 "entry %lld follows entry %lld: entries %lld..%lld are missing",
-                 (long long)r.id, (long long)(v->expect_id - 1), (long long)v->expect_id,
-                 (long long)(r.id - 1));
+                 "entry %lld follows entry %lld: entries %lld..%lld are missing", (long long)r.id,
+                 (long long)(v->expect_id - 1), (long long)v->expect_id, (long long)(r.id - 1));
         return HV_ERR_TAMPER;
     }
     if (!r.actor_kind || !r.action || !r.outcome || !r.prev_hash || !stored) {
@@ -171,8 +169,8 @@ verify_row(void *ctx, const store_row *row)
     }
     if (strcmp(r.prev_hash, v->prev) != 0) {
         v->rep->bad_id = r.id;
-        snprintf(v->rep->why, sizeof v->rep->why,
-                 "entry %lld does not link to the entry before it", (long long)r.id);
+        snprintf(v->rep->why, sizeof v->rep->why, "entry %lld does not link to the entry before it",
+                 (long long)r.id);
         return HV_ERR_TAMPER;
     }
     char hash[HASH_HEX];
@@ -181,8 +179,8 @@ verify_row(void *ctx, const store_row *row)
         return res;
     if (sodium_memcmp(hash, stored, HASH_HEX - 1) != 0 || strlen(stored) != HASH_HEX - 1) {
         v->rep->bad_id = r.id;
-        snprintf(v->rep->why, sizeof v->rep->why,
-                 "entry %lld was changed after it was written", (long long)r.id);
+        snprintf(v->rep->why, sizeof v->rep->why, "entry %lld was changed after it was written",
+                 (long long)r.id);
         return HV_ERR_TAMPER;
     }
     memcpy(v->prev, stored, HASH_HEX);

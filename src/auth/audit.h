@@ -33,9 +33,9 @@ hv_result audit_append(store_conn *c, const crypt_keys *k, const audit_event *ev
 hv_result audit_record(store *st, const crypt_keys *k, const audit_event *ev);
 
 typedef struct audit_report {
-    int64_t entries;  /* entries checked */
-    int64_t bad_id;   /* first entry that does not verify (0: all good) */
-    char why[160];    /* what is wrong with it */
+    int64_t entries; /* entries checked */
+    int64_t bad_id;  /* first entry that does not verify (0: all good) */
+    char why[160];   /* what is wrong with it */
 } audit_report;
 
 /* Walks the whole chain. HV_OK if intact; HV_ERR_TAMPER with REP filled in

@@ -9,6 +9,8 @@
  */
 #include "auth/policy.h"
 
+#include <stddef.h>
+
 #include "auth/roles.h"
 
 typedef enum scope { SC_ANY, SC_AGENCY, SC_TEAM, SC_SELF } scope;

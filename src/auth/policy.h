@@ -41,16 +41,15 @@ typedef struct principal {
 
 /* The asker's relation to the object (zero when there is no object yet). */
 typedef struct policy_ctx {
-    int64_t agency_id;  /* the agency the object belongs to */
-    int64_t user_id;    /* for OBJ_USER: the user */
-    int on_case_team;   /* for OBJ_CASE: the asker is on its team */
+    int64_t agency_id; /* the agency the object belongs to */
+    int64_t user_id;   /* for OBJ_USER: the user */
+    int on_case_team;  /* for OBJ_CASE: the asker is on its team */
 } policy_ctx;
 
 /* 1 if allowed, 0 if denied. CTX may be NULL (no object: a list or a create;
  * then only rules whose scope does not depend on the object apply, plus
  * own-agency rules, which the caller must then enforce by filtering). */
-int policy_check(const principal *p, policy_action act, policy_object obj,
-                 const policy_ctx *ctx);
+int policy_check(const principal *p, policy_action act, policy_object obj, const policy_ctx *ctx);
 /* 1 if some rule could allow ACT on OBJ for P (for menus and list filters). */
 int policy_may_some(const principal *p, policy_action act, policy_object obj);
 /* 1 if P may ACT on every OBJ, whatever its agency (lists unfiltered). */

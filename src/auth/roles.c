@@ -31,16 +31,31 @@ const char *const role_labels[ROLE__MAX] = {
 };
 
 const char *const agency_kind_names[] = {
-    "law_enforcement", "hotline",         "probation_ctu",      "dcfs_mart",
-    "advocacy",        "medical",         "mental_health",      "placement_provider",
-    "safe_youth_zone", "program_office",  NULL,
+    "law_enforcement",
+    "hotline",
+    "probation_ctu",
+    "dcfs_mart",
+    "advocacy",
+    "medical",
+    "mental_health",
+    "placement_provider",
+    "safe_youth_zone",
+    "program_office",
+    NULL,
 };
 
 const char *const agency_kind_labels[] = {
-    "Law enforcement",   "Child Protection Hotline", "Probation CTU",
-    "DCFS MART",         "Advocacy agency",          "Medical (DHS Medical Hub)",
-    "Mental health",     "Placement provider",       "Safe Youth Zone site",
-    "Program office",    NULL,
+    "Law enforcement",
+    "Child Protection Hotline",
+    "Probation CTU",
+    "DCFS MART",
+    "Advocacy agency",
+    "Medical (DHS Medical Hub)",
+    "Mental health",
+    "Placement provider",
+    "Safe Youth Zone site",
+    "Program office",
+    NULL,
 };
 
 int

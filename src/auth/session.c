@@ -94,11 +94,10 @@ login_failed(store *st, const crypt_keys *k, const session_limits *lim, login_us
     if (r != HV_OK)
         return r;
     store_val arg = SV_INTV(u->id);
-    r = store_exec(c, "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE id = ?", &arg,
-                   1, NULL);
+    r = store_exec(c, "UPDATE app_user SET failed_logins = failed_logins + 1 WHERE id = ?", &arg, 1,
+                   NULL);
     if (r == HV_OK)
-        r = store_query_int(c, "SELECT failed_logins FROM app_user WHERE id = ?", &arg, 1,
-                            &failed);
+        r = store_query_int(c, "SELECT failed_logins FROM app_user WHERE id = ?", &arg, 1, &failed);
     if (r == HV_OK && failed >= lim->max_failures) {
         store_val args[] = {SV_INTV(now + lim->lockout_ms), SV_INTV(u->id)};
         r = store_exec(c, "UPDATE app_user SET locked_until = ?, failed_logins = 0 WHERE id = ?",
@@ -150,8 +149,12 @@ session_create(store_conn *c, int64_t user_id, int mfa_ok, const session_limits 
     randombytes_buf(csrf_raw, sizeof csrf_raw);
     sodium_bin2base64(out->csrf, sizeof out->csrf, csrf_raw, sizeof csrf_raw,
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    store_val args[] = {SV_BLOBV(h, 32),  SV_INTV(user_id),           SV_TEXTV(out->csrf),
-                        SV_INTV(mfa_ok), SV_INTV(now),               SV_INTV(now),
+    store_val args[] = {SV_BLOBV(h, 32),
+                        SV_INTV(user_id),
+                        SV_TEXTV(out->csrf),
+                        SV_INTV(mfa_ok),
+                        SV_INTV(now),
+                        SV_INTV(now),
                         SV_INTV(now + lim->absolute_ms)};
     return store_query_int(c,
                            "INSERT INTO session (token_hash, user_id, csrf_token, mfa_ok, "
@@ -185,8 +188,10 @@ session_login(store *st, const crypt_keys *k, const session_limits *lim, const c
 
     if (!u.found) {
         password_dummy_verify(password);
-        audit_event ev = {.action = "session.create", .request_id = request_id,
-                          .outcome = "failed", .reason = "unknown_user"};
+        audit_event ev = {.action = "session.create",
+                          .request_id = request_id,
+                          .outcome = "failed",
+                          .reason = "unknown_user"};
         r = audit_record(st, k, &ev);
         if (r == HV_OK) {
             e->type = "invalid-credentials";
@@ -197,8 +202,11 @@ session_login(store *st, const crypt_keys *k, const session_limits *lim, const c
     if (u.locked_until > now) {
         char until[32];
         format_until(u.locked_until, until, sizeof until);
-        audit_event ev = {.action = "session.create", .object_type = "user",
-                          .object_id = u.id, .request_id = request_id, .outcome = "denied",
+        audit_event ev = {.action = "session.create",
+                          .object_type = "user",
+                          .object_id = u.id,
+                          .request_id = request_id,
+                          .outcome = "denied",
                           .reason = "locked"};
         r = audit_record(st, k, &ev);
         if (r == HV_OK) {
@@ -215,8 +223,11 @@ session_login(store *st, const crypt_keys *k, const session_limits *lim, const c
         goto out;
     }
     if (u.disabled) {
-        audit_event ev = {.action = "session.create", .object_type = "user",
-                          .object_id = u.id, .request_id = request_id, .outcome = "denied",
+        audit_event ev = {.action = "session.create",
+                          .object_type = "user",
+                          .object_id = u.id,
+                          .request_id = request_id,
+                          .outcome = "denied",
                           .reason = "disabled"};
         r = audit_record(st, k, &ev);
         if (r == HV_OK) {
@@ -235,8 +246,8 @@ session_login(store *st, const crypt_keys *k, const session_limits *lim, const c
                         "enter the 6-digit code from your authenticator app");
             goto out;
         }
-        if (!u.totp_ct || crypt_decrypt(k, "app_user.totp", u.totp_ct, u.totp_len, &secret,
-                                        &slen) != HV_OK) {
+        if (!u.totp_ct ||
+            crypt_decrypt(k, "app_user.totp", u.totp_ct, u.totp_len, &secret, &slen) != HV_OK) {
             r = HV_ERR_CRYPTO;
             goto out;
         }
@@ -262,8 +273,12 @@ session_login(store *st, const crypt_keys *k, const session_limits *lim, const c
     memset(out, 0, sizeof *out);
     if (r == HV_OK)
         r = session_create(c, u.id, mfa_ok, lim, token, out);
-    audit_event ev = {.actor_user_id = u.id, .action = "session.create", .object_type = "user",
-                      .object_id = u.id, .request_id = request_id, .outcome = "ok",
+    audit_event ev = {.actor_user_id = u.id,
+                      .action = "session.create",
+                      .object_type = "user",
+                      .object_id = u.id,
+                      .request_id = request_id,
+                      .outcome = "ok",
                       .reason = u.totp_enabled ? "password_totp" : "password"};
     if (r == HV_OK)
         r = audit_append(c, k, &ev);
@@ -277,8 +292,8 @@ session_login(store *st, const crypt_keys *k, const session_limits *lim, const c
         char fresh[128];
         if (password_hash(password, fresh) == HV_OK && store_begin(st, &c) == HV_OK) {
             store_val a2[] = {SV_TEXTV(fresh), SV_INTV(u.id)};
-            if (store_exec(c, "UPDATE app_user SET password_hash = ? WHERE id = ?", a2, 2,
-                           NULL) == HV_OK)
+            if (store_exec(c, "UPDATE app_user SET password_hash = ? WHERE id = ?", a2, 2, NULL) ==
+                HV_OK)
                 (void)store_commit(c);
             else
                 store_rollback(c);
@@ -459,8 +474,7 @@ session_token_create(store_conn *c, int64_t user_id, const char *name,
     uint8_t h[32];
     token_new("hvt_", token);
     token_hash(token, h);
-    store_val args[] = {SV_INTV(user_id), SV_TEXTV(name), SV_BLOBV(h, 32),
-                        SV_INTV(clock_now_ms())};
+    store_val args[] = {SV_INTV(user_id), SV_TEXTV(name), SV_BLOBV(h, 32), SV_INTV(clock_now_ms())};
     return store_query_int(c,
                            "INSERT INTO api_token (user_id, name, token_hash, created_at) VALUES "
                            "(?, ?, ?, ?) RETURNING id",

@@ -20,10 +20,10 @@
 #define SESSION_CSRF_MAX  48
 
 typedef struct session_limits {
-    int64_t idle_ms;      /* sign out after this long without a request */
-    int64_t absolute_ms;  /* and this long after sign-in in any case */
-    int max_failures;     /* failed sign-ins before the account locks */
-    int64_t lockout_ms;   /* how long it stays locked */
+    int64_t idle_ms;     /* sign out after this long without a request */
+    int64_t absolute_ms; /* and this long after sign-in in any case */
+    int max_failures;    /* failed sign-ins before the account locks */
+    int64_t lockout_ms;  /* how long it stays locked */
 } session_limits;
 
 typedef struct session_info {
@@ -42,8 +42,8 @@ typedef struct session_info {
  * audited. */
 hv_result session_login(store *st, const crypt_keys *k, const session_limits *lim,
                         const char *username, const char *password, const char *totp,
-                        const char *request_id, char token[SESSION_TOKEN_MAX],
-                        session_info *out, hv_err *e);
+                        const char *request_id, char token[SESSION_TOKEN_MAX], session_info *out,
+                        hv_err *e);
 /* Resolves a session token; HV_ERR_UNAUTH if unknown, expired or revoked. */
 hv_result session_lookup(store *st, const session_limits *lim, const char *token,
                          session_info *out);

@@ -68,8 +68,7 @@ cmd_open(const char *dir, const haven_config *cfg, store **st, crypt_keys **keys
     }
     r = store_migrate(*st, NULL);
     if (r != HV_OK) {
-        fprintf(stderr, "haven: cannot bring the database schema up to date: %s\n",
-                hv_strerror(r));
+        fprintf(stderr, "haven: cannot bring the database schema up to date: %s\n", hv_strerror(r));
         store_close(*st);
         crypt_free(*keys);
         return 1;

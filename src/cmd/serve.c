@@ -59,9 +59,12 @@ int
 cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},   {"listen", required_argument, NULL, 'l'},
-        {"config", required_argument, NULL, 'c'}, {"web", required_argument, NULL, 'w'},
-        {"test-clock", no_argument, NULL, 't'},   {"help", no_argument, NULL, 'h'},
+        {"data", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},
+        {"config", required_argument, NULL, 'c'},
+        {"web", required_argument, NULL, 'w'},
+        {"test-clock", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *data = NULL, *listen = NULL, *config = NULL, *web = NULL;
@@ -139,8 +142,8 @@ cmd_serve(int argc, char **argv)
         cert = read_file(app.cfg.tls_cert);
         key = read_file(app.cfg.tls_key);
         if (!cert || !key) {
-            fprintf(stderr, "haven: cannot read tls_cert '%s' and tls_key '%s'\n",
-                    app.cfg.tls_cert, app.cfg.tls_key);
+            fprintf(stderr, "haven: cannot read tls_cert '%s' and tls_key '%s'\n", app.cfg.tls_cert,
+                    app.cfg.tls_key);
             free(cert);
             free(key);
             store_close(app.st);
@@ -176,16 +179,16 @@ cmd_serve(int argc, char **argv)
     }
     atomic_store(&app.ready, 1);
     log_event(LOG_INFO, "listening",
-              json_pack("{s:s, s:s, s:s, s:b, s:b, s:I}", "addr", http_address(app.http),
-                        "version", HAVEN_VERSION, "database", store_backend(app.st), "tls",
-                        cert != NULL, "test_clock", app.cfg.test_clock, "start_ms",
+              json_pack("{s:s, s:s, s:s, s:b, s:b, s:I}", "addr", http_address(app.http), "version",
+                        HAVEN_VERSION, "database", store_backend(app.st), "tls", cert != NULL,
+                        "test_clock", app.cfg.test_clock, "start_ms",
                         (json_int_t)(clock_real_ms() - app.started_ms)));
 
     int sig = 0;
     sigwait(&sigs, &sig);
     log_event(LOG_INFO, "stopping",
-              json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                        "inflight", http_inflight(app.http)));
+              json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "inflight",
+                        http_inflight(app.http)));
     atomic_store(&app.ready, 0);
     http_stop(app.http, 10000);
     store_close(app.st);

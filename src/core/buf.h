@@ -11,10 +11,10 @@
 #include "core/result.h"
 
 typedef struct buf {
-    char *data;  /* always NUL-terminated when non-NULL */
+    char *data; /* always NUL-terminated when non-NULL */
     size_t len;
     size_t cap;
-    size_t max;  /* HV_ERR_TOOBIG past this many bytes */
+    size_t max; /* HV_ERR_TOOBIG past this many bytes */
 } buf;
 
 void buf_init(buf *b, size_t max);

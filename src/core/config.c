@@ -21,11 +21,20 @@ typedef struct conf_key {
     const char *help;
 } conf_key;
 
-#define OFF(f)  offsetof(haven_config, f)
-#define SZ(f)   sizeof(((haven_config *)0)->f)
-#define STR(s, n, f, d, h)          {s, n, CONF_STR, OFF(f), SZ(f), 0, 0, d, h}
-#define NUM(s, n, f, lo, hi, d, h)  {s, n, CONF_LONG, OFF(f), SZ(f), lo, hi, d, h}
-#define BOOL(s, n, f, d, h)         {s, n, CONF_BOOL, OFF(f), SZ(f), 0, 1, d, h}
+#define OFF(f) offsetof(haven_config, f)
+#define SZ(f)  sizeof(((haven_config *)0)->f)
+#define STR(s, n, f, d, h)                                                                         \
+    {                                                                                              \
+        s, n, CONF_STR, OFF(f), SZ(f), 0, 0, d, h                                                  \
+    }
+#define NUM(s, n, f, lo, hi, d, h)                                                                 \
+    {                                                                                              \
+        s, n, CONF_LONG, OFF(f), SZ(f), lo, hi, d, h                                               \
+    }
+#define BOOL(s, n, f, d, h)                                                                        \
+    {                                                                                              \
+        s, n, CONF_BOOL, OFF(f), SZ(f), 0, 1, d, h                                                 \
+    }
 
 static const conf_key conf_keys[] = {
     STR("server", "listen", listen, "127.0.0.1:8080", "address:port to serve on"),
@@ -101,8 +110,7 @@ config_apply(haven_config *cfg, const conf_key *k, const char *value, char *err,
             return HV_ERR_CONFIG;
         }
         if (v < k->min || v > k->max) {
-            snprintf(err, errsz, "key '%s': %ld is outside %ld..%ld", k->name, v, k->min,
-                     k->max);
+            snprintf(err, errsz, "key '%s': %ld is outside %ld..%ld", k->name, v, k->min, k->max);
             return HV_ERR_CONFIG;
         }
         *(long *)field = v;
@@ -112,8 +120,8 @@ config_apply(haven_config *cfg, const conf_key *k, const char *value, char *err,
         if (!strcasecmp(value, "true") || !strcasecmp(value, "yes") || !strcmp(value, "1") ||
             !strcasecmp(value, "on")) {
             *(int *)field = 1;
-        } else if (!strcasecmp(value, "false") || !strcasecmp(value, "no") ||
-                   !strcmp(value, "0") || !strcasecmp(value, "off")) {
+        } else if (!strcasecmp(value, "false") || !strcasecmp(value, "no") || !strcmp(value, "0") ||
+                   !strcasecmp(value, "off")) {
             *(int *)field = 0;
         } else {
             snprintf(err, errsz, "key '%s': '%s' is not true or false", k->name, value);
@@ -163,12 +171,25 @@ typedef struct config_parse {
     size_t errsz;
     const char *path;
     int failed;
+    FILE *f;
+    int lineno; /* counted by the reader: libinih's handler is not told */
 } config_parse;
 
+static char *
+config_reader(char *str, int num, void *stream)
+{
+    config_parse *p = stream;
+    char *line = fgets(str, num, p->f);
+    if (line)
+        p->lineno++;
+    return line;
+}
+
 static int
-config_handler(void *user, const char *section, const char *name, const char *value, int lineno)
+config_handler(void *user, const char *section, const char *name, const char *value)
 {
     config_parse *p = user;
+    int lineno = p->lineno;
     char why[256];
     if (p->failed)
         return 0;
@@ -183,12 +204,13 @@ config_handler(void *user, const char *section, const char *name, const char *va
 hv_result
 config_load(haven_config *cfg, const char *path, char *err, size_t errsz)
 {
-    config_parse p = {cfg, err, errsz, path, 0};
-    int rc = ini_parse(path, config_handler, &p);
-    if (rc == -1) {
+    config_parse p = {cfg, err, errsz, path, 0, fopen(path, "r"), 0};
+    if (!p.f) {
         snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
         return HV_ERR_CONFIG;
     }
+    int rc = ini_parse_stream(config_reader, &p, config_handler, &p);
+    fclose(p.f);
     if (p.failed)
         return HV_ERR_CONFIG;
     if (rc != 0) {
@@ -221,8 +243,7 @@ config_describe(const haven_config *cfg, void (*emit)(const char *line, void *ct
             snprintf(line, sizeof line, "%s = %ld", k->name, *(const long *)field);
             break;
         case CONF_BOOL:
-            snprintf(line, sizeof line, "%s = %s", k->name,
-                     *(const int *)field ? "true" : "false");
+            snprintf(line, sizeof line, "%s = %s", k->name, *(const int *)field ? "true" : "false");
             break;
         }
         emit(line, ctx);

@@ -48,7 +48,6 @@ hv_result config_load(haven_config *cfg, const char *path, char *err, size_t err
 hv_result config_set(haven_config *cfg, const char *section, const char *key, const char *value,
                      char *err, size_t errsz);
 /* Writes every key and its value as INI text to OUT (for `haven help config`). */
-void config_describe(const haven_config *cfg, void (*emit)(const char *line, void *ctx),
-                     void *ctx);
+void config_describe(const haven_config *cfg, void (*emit)(const char *line, void *ctx), void *ctx);
 
 #endif

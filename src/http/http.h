@@ -36,8 +36,8 @@ typedef struct http_route {
     const char *pattern; /* "/api/v1/users/{id}" */
     http_handler fn;
     unsigned flags;
-    const char *tag;     /* OpenAPI tag */
-    const char *summary; /* one line for the OpenAPI document */
+    const char *tag;             /* OpenAPI tag */
+    const char *summary;         /* one line for the OpenAPI document */
     const char *request_schema;  /* name of a schema in components, or NULL */
     const char *response_schema; /* name of a schema in components, or NULL */
     int success_status;          /* 200, 201, 204 ... */
@@ -78,7 +78,7 @@ typedef struct http_options {
     /* Runs before each routed handler; returns 0 to go on, or responds
      * itself and returns non-zero. */
     int (*before)(http_req *r);
-    const char *web_dir;   /* static files, or NULL */
+    const char *web_dir; /* static files, or NULL */
     size_t max_body;
     size_t max_header;
     unsigned max_connections;

@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405, 409,
-                               413, 415, 423, 429, 500, 503, 0};
-#define NSTATUS  (int)(sizeof statuses / sizeof statuses[0]) /* last: other */
+static const int statuses[] = {200, 201, 204, 304, 400, 401, 403, 404, 405,
+                               409, 413, 415, 423, 429, 500, 503, 0};
+#define NSTATUS (int)(sizeof statuses / sizeof statuses[0]) /* last: other */
 static const double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                 0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 #define NBOUNDS (int)(sizeof bounds / sizeof bounds[0])
@@ -51,8 +51,7 @@ metrics_free(http_metrics *m)
 void
 metrics_observe(http_metrics *m, int route_index, const char *name, int status, uint64_t dur_ns)
 {
-    int i = route_index >= 0 ? route_index
-                             : m->nroutes + (strcmp(name, "static") == 0 ? 0 : 1);
+    int i = route_index >= 0 ? route_index : m->nroutes + (strcmp(name, "static") == 0 ? 0 : 1);
     series *s = &m->s[i];
     int k = 0;
     while (statuses[k] && statuses[k] != status)
@@ -107,8 +106,8 @@ metrics_render(const http_metrics *m, const http_route *routes, int nroutes, buf
         uint64_t cum = 0;
         for (int b = 0; b < NBOUNDS; b++) {
             cum += atomic_load(&m->s[i].buckets[b]);
-            buf_addf(out, "haven_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n",
-                     label, bounds[b], (unsigned long long)cum);
+            buf_addf(out, "haven_http_request_duration_seconds_bucket{%s,le=\"%g\"} %llu\n", label,
+                     bounds[b], (unsigned long long)cum);
         }
         buf_addf(out, "haven_http_request_duration_seconds_bucket{%s,le=\"+Inf\"} %llu\n", label,
                  (unsigned long long)count);

@@ -198,8 +198,7 @@ send_response(http_req *r, int status, struct MHD_Response *resp, const char *ct
 }
 
 void
-http_send_bytes(http_req *r, int status, const char *ctype, const void *data, size_t len,
-                int copy)
+http_send_bytes(http_req *r, int status, const char *ctype, const void *data, size_t len, int copy)
 {
     if (r->responded)
         return;
@@ -231,14 +230,14 @@ http_send_empty(http_req *r, int status)
 {
     if (r->responded)
         return;
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, (void *)"",
-                                                                MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     send_response(r, status, resp, NULL, 1);
 }
 
 void
-http_send_problem(http_req *r, int status, const char *type, const char *title,
-                  const char *field, const char *detail)
+http_send_problem(http_req *r, int status, const char *type, const char *title, const char *field,
+                  const char *detail)
 {
     if (r->responded)
         return;
@@ -250,9 +249,9 @@ http_send_problem(http_req *r, int status, const char *type, const char *title,
                           detail ? detail : "", "request_id", r->request_id);
     if (field && *field) {
         json_object_set_new(p, "field", json_string(field));
-        json_object_set_new(p, "invalid_params",
-                            json_pack("[{s:s, s:s}]", "name", field, "reason",
-                                      detail ? detail : "invalid"));
+        json_object_set_new(
+            p, "invalid_params",
+            json_pack("[{s:s, s:s}]", "name", field, "reason", detail ? detail : "invalid"));
     }
     char *text = json_dumps(p, JSON_COMPACT);
     json_decref(p);
@@ -335,8 +334,7 @@ http_send_err(http_req *r, hv_result code, const hv_err *e)
     if (status >= 500) {
         /* the words of an internal failure stay in the log */
         log_event(LOG_ERROR, "request failed",
-                  json_pack("{s:s, s:s}", "request_id", r->request_id, "error",
-                            hv_strerror(code)));
+                  json_pack("{s:s, s:s}", "request_id", r->request_id, "error", hv_strerror(code)));
         detail = "something went wrong on the server; the request id identifies it in the log";
         type = NULL;
     }
@@ -395,8 +393,7 @@ client_ip(http_server *s, http_req *r)
         const struct sockaddr_in *in = (const struct sockaddr_in *)(const void *)ci->client_addr;
         inet_ntop(AF_INET, &in->sin_addr, r->client_ip, sizeof r->client_ip);
     } else if (ci->client_addr->sa_family == AF_INET6) {
-        const struct sockaddr_in6 *in6 =
-            (const struct sockaddr_in6 *)(const void *)ci->client_addr;
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)(const void *)ci->client_addr;
         inet_ntop(AF_INET6, &in6->sin6_addr, r->client_ip, sizeof r->client_ip);
     }
 }
@@ -427,8 +424,8 @@ serve_static(http_server *s, http_req *r)
 {
     const static_file *f = static_find(s->files, r->path);
     if (!f || (strcmp(r->method, "GET") && strcmp(r->method, "HEAD"))) {
-        const static_file *nf = strncmp(r->path, "/api/", 5) ? static_find(s->files, "/404.html")
-                                                             : NULL;
+        const static_file *nf =
+            strncmp(r->path, "/api/", 5) ? static_find(s->files, "/404.html") : NULL;
         if (f) {
             http_set_header(r, "Allow", "GET, HEAD");
             http_send_problem(r, 405, "method-not-allowed", title_of(405), NULL,
@@ -464,8 +461,7 @@ parse_json_body(http_req *r)
 {
     const char *ctype = http_header(r, "Content-Type");
     if (r->body.len == 0) {
-        http_send_problem(r, 400, "invalid", title_of(400), NULL,
-                          "the request needs a JSON body");
+        http_send_problem(r, 400, "invalid", title_of(400), NULL, "the request needs a JSON body");
         return -1;
     }
     if (!ctype || strncmp(ctype, "application/json", 16) != 0) {
@@ -483,8 +479,7 @@ parse_json_body(http_req *r)
         return -1;
     }
     if (!json_is_object(r->json)) {
-        http_send_problem(r, 400, "invalid", title_of(400), NULL,
-                          "the body must be a JSON object");
+        http_send_problem(r, 400, "invalid", title_of(400), NULL, "the body must be a JSON object");
         return -1;
     }
     return 0;
@@ -575,16 +570,15 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     uint64_t dur = clock_mono_ns() - r->start_ns;
     int status = r->responded ? r->status : 0;
-    const char *route = r->route ? r->route->pattern
+    const char *route = r->route                                        ? r->route->pattern
                         : r->route_index < 0 && status && status != 404 ? "static"
                                                                         : "unmatched";
     metrics_observe(s->metrics, r->route ? r->route_index : -1, route, status, dur);
     if (s->opt.access_log)
         log_event(LOG_INFO, "request",
-                  json_pack("{s:s, s:s, s:s, s:i, s:f, s:b}", "request_id", r->request_id,
-                            "method", r->method, "route", route, "status", status, "ms",
-                            (double)dur / 1e6, "completed",
-                            toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
+                  json_pack("{s:s, s:s, s:s, s:i, s:f, s:b}", "request_id", r->request_id, "method",
+                            r->method, "route", route, "status", status, "ms", (double)dur / 1e6,
+                            "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK));
     json_decref(r->json);
     buf_free(&r->body);
     for (int i = 0; i < r->nhdr; i++) {
@@ -647,8 +641,7 @@ http_start(const http_options *opt, http_server **out)
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(s->rid_prefix, sizeof s->rid_prefix, rnd, sizeof rnd);
     if (opt->web_dir && opt->web_dir[0] && static_load(opt->web_dir, &s->files) != HV_OK) {
-        log_event(LOG_ERROR, "cannot read web assets",
-                  json_pack("{s:s}", "web_dir", opt->web_dir));
+        log_event(LOG_ERROR, "cannot read web assets", json_pack("{s:s}", "web_dir", opt->web_dir));
         free(s);
         return HV_ERR_CONFIG;
     }
@@ -658,13 +651,14 @@ http_start(const http_options *opt, http_server **out)
         free(s);
         return HV_ERR_NOMEM;
     }
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ITC;
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     if (opt->tls_cert_pem)
         flags |= MHD_USE_TLS;
     unsigned threads = opt->threads ? opt->threads : 2 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
     struct MHD_OptionItem ops[16];
     int n = 0;
+    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &sa};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, threads, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_LIMIT, opt->max_connections, NULL};
@@ -674,11 +668,9 @@ http_start(const http_options *opt, http_server **out)
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_PER_IP_CONNECTION_LIMIT,
                                            opt->per_ip_connections, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s};
-    ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL};
     if (opt->tls_cert_pem) {
-        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
-                                           (void *)opt->tls_cert_pem};
+        ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)opt->tls_cert_pem};
         ops[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)opt->tls_key_pem};
     }
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};

@@ -45,7 +45,11 @@ utf8_chars(const char *s)
     long n = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        int len = *p < 0x80 ? 1 : (*p >> 5) == 6 ? 2 : (*p >> 4) == 14 ? 3 : (*p >> 3) == 30 ? 4 : 0;
+        int len = *p < 0x80         ? 1
+                  : (*p >> 5) == 6  ? 2
+                  : (*p >> 4) == 14 ? 3
+                  : (*p >> 3) == 30 ? 4
+                                    : 0;
         if (len == 0)
             return -1;
         if (len == 1 && *p < 0x20 && *p != '\t' && *p != '\n')
@@ -77,7 +81,8 @@ parse_text(const field_desc *f, json_t *v, json_t **out, hv_err *e)
     while (!(f->flags & F_RAW) && (*s == ' ' || *s == '\t' || *s == '\n'))
         s++;
     size_t n = strlen(s);
-    while (!(f->flags & F_RAW) && n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'))
+    while (!(f->flags & F_RAW) && n > 0 &&
+           (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n'))
         n--;
     char *t = strndup(s, n);
     if (!t)
@@ -101,8 +106,7 @@ parse_text(const field_desc *f, json_t *v, json_t **out, hv_err *e)
     } else if (f->type == FT_DATE && !clock_valid_date(t))
         r = hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must be a date as YYYY-MM-DD", f->name);
     else if (f->type == FT_ENUM && !in_choices(f->choices, t))
-        r = hv_fail(e, HV_ERR_INVALID, f->name, "'%s' is not one of the allowed values",
-                    f->name);
+        r = hv_fail(e, HV_ERR_INVALID, f->name, "'%s' is not one of the allowed values", f->name);
     if (r == HV_OK)
         *out = chars == 0 && !(f->flags & F_REQUIRED) ? json_null() : json_string(t);
     free(t);
@@ -130,10 +134,10 @@ parse_value(const field_desc *f, json_t *v, json_t **out, hv_err *e)
             return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must be a whole number", f->name);
         if (f->type == FT_REF && json_integer_value(v) <= 0)
             return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must be an id", f->name);
-        if (f->type == FT_INT && (json_integer_value(v) < f->min ||
-                                  (f->max && json_integer_value(v) > f->max)))
-            return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must be between %ld and %ld",
-                           f->name, f->min, f->max);
+        if (f->type == FT_INT &&
+            (json_integer_value(v) < f->min || (f->max && json_integer_value(v) > f->max)))
+            return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must be between %ld and %ld", f->name,
+                           f->min, f->max);
         *out = json_integer(json_integer_value(v));
         return HV_OK;
     case FT_BOOL:
@@ -153,8 +157,8 @@ parse_value(const field_desc *f, json_t *v, json_t **out, hv_err *e)
         if (!json_is_array(v))
             return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must be a list", f->name);
         if ((long)json_array_size(v) < f->min || (f->max && (long)json_array_size(v) > f->max))
-            return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must hold %ld to %ld values",
-                           f->name, f->min, f->max);
+            return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must hold %ld to %ld values", f->name,
+                           f->min, f->max);
         json_t *list = json_array();
         size_t i;
         json_t *item;
@@ -162,8 +166,8 @@ parse_value(const field_desc *f, json_t *v, json_t **out, hv_err *e)
         {
             if (!json_is_string(item) || !in_choices(f->choices, json_string_value(item))) {
                 json_decref(list);
-                return hv_fail(e, HV_ERR_INVALID, f->name,
-                               "'%s' holds a value that is not allowed", f->name);
+                return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' holds a value that is not allowed",
+                               f->name);
             }
             int dup = 0;
             size_t j;
@@ -257,8 +261,7 @@ bind_value(const record_desc *d, const field_desc *f, json_t *v, store_val *arg,
 }
 
 static hv_result
-write_row(store_conn *c, const record_desc *d, int64_t id, json_t *vals, int64_t *new_id,
-          hv_err *e)
+write_row(store_conn *c, const record_desc *d, int64_t id, json_t *vals, int64_t *new_id, hv_err *e)
 {
     buf sql;
     store_val args[64];
@@ -383,8 +386,7 @@ row_to_json(void *ctx, const store_row *row)
             size_t ptlen;
             const void *ct = store_row_blob(row, col, &len);
             snprintf(context, sizeof context, "%s.%s", d->table, f->name);
-            if (record_keys &&
-                crypt_decrypt(record_keys, context, ct, len, &pt, &ptlen) == HV_OK)
+            if (record_keys && crypt_decrypt(record_keys, context, ct, len, &pt, &ptlen) == HV_OK)
                 v = json_stringn((const char *)pt, ptlen);
             else
                 v = json_null();
@@ -541,8 +543,8 @@ record_schema(const record_desc *d, int input)
             for (int k = 0; f->choices[k]; k++)
                 json_array_append_new(en, json_string(f->choices[k]));
             if (f->type == FT_ENUMLIST)
-                json_object_set_new(p, "items", json_pack("{s:s, s:o}", "type", "string",
-                                                          "enum", en));
+                json_object_set_new(p, "items",
+                                    json_pack("{s:s, s:o}", "type", "string", "enum", en));
             else
                 json_object_set_new(p, "enum", en);
         }

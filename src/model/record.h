@@ -31,14 +31,14 @@ typedef enum field_type {
 } field_type;
 
 enum field_flags {
-    F_REQUIRED = 1 << 0,  /* must be given on create */
-    F_READONLY = 1 << 1,  /* set by the server; refused in input */
+    F_REQUIRED = 1 << 0,   /* must be given on create */
+    F_READONLY = 1 << 1,   /* set by the server; refused in input */
     F_CREATEONLY = 1 << 2, /* may be given on create, not changed after */
-    F_HIDDEN = 1 << 3,    /* never written to JSON output */
-    F_SENSITIVE = 1 << 4, /* a direct identifier: encrypted at rest, never logged */
-    F_VIRTUAL = 1 << 5,   /* validated here, stored by the owning module */
-    F_SEARCH = 1 << 6,    /* matched by the list filter "q" */
-    F_RAW = 1 << 7,       /* text kept exactly as given (passwords): no trimming */
+    F_HIDDEN = 1 << 3,     /* never written to JSON output */
+    F_SENSITIVE = 1 << 4,  /* a direct identifier: encrypted at rest, never logged */
+    F_VIRTUAL = 1 << 5,    /* validated here, stored by the owning module */
+    F_SEARCH = 1 << 6,     /* matched by the list filter "q" */
+    F_RAW = 1 << 7,        /* text kept exactly as given (passwords): no trimming */
 };
 
 typedef struct field_desc {
@@ -69,18 +69,15 @@ hv_result record_parse(const record_desc *d, json_t *in, enum record_mode mode, 
                        hv_err *e);
 
 /* INSERT of the column fields present in VALS; *ID gets the new id. */
-hv_result record_insert(store_conn *c, const record_desc *d, json_t *vals, int64_t *id,
-                        hv_err *e);
+hv_result record_insert(store_conn *c, const record_desc *d, json_t *vals, int64_t *id, hv_err *e);
 /* UPDATE of the column fields present in VALS; HV_ERR_NOTFOUND if no row. */
-hv_result record_update(store_conn *c, const record_desc *d, int64_t id, json_t *vals,
-                        hv_err *e);
+hv_result record_update(store_conn *c, const record_desc *d, int64_t id, json_t *vals, hv_err *e);
 /* One row as JSON (visible fields plus id and timestamps). */
 hv_result record_get(store_conn *c, const record_desc *d, int64_t id, json_t **out);
 /* Rows as a JSON array. WHERE (may be NULL) is a SQL condition with '?'
  * bound to ARGS; Q (may be NULL) filters F_SEARCH fields by substring. */
-hv_result record_list(store_conn *c, const record_desc *d, const char *where,
-                      const store_val *args, int nargs, const char *q, int limit,
-                      json_t **out);
+hv_result record_list(store_conn *c, const record_desc *d, const char *where, const store_val *args,
+                      int nargs, const char *q, int limit, json_t **out);
 
 const field_desc *record_field(const record_desc *d, const char *name);
 /* The JSON Schema of DESC for the OpenAPI document: INPUT 0 is the output

@@ -2,6 +2,8 @@
  * never edit a published migration; add a new one. */
 #include "store/migrations.h"
 
+#include <stddef.h>
+
 const migration migrations[] = {
     {1, "accounts, sessions, audit",
      "CREATE TABLE agency (\n"

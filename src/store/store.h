@@ -33,10 +33,18 @@ typedef struct store_val {
     size_t len;
 } store_val;
 
-#define SV_NULLV      ((store_val){.type = SV_NULL})
-#define SV_INTV(x)    ((store_val){.type = SV_INT, .i = (int64_t)(x)})
-#define SV_TEXTV(s)   ((s) ? (store_val){.type = SV_TEXT, .p = (s), .len = (size_t)-1} : SV_NULLV)
+#define SV_NULLV       ((store_val){.type = SV_NULL})
+#define SV_INTV(x)     ((store_val){.type = SV_INT, .i = (int64_t)(x)})
+#define SV_TEXTV(s)    store_text(s)
 #define SV_BLOBV(b, n) ((store_val){.type = SV_BLOB, .p = (b), .len = (n)})
+
+/* Text, or SQL NULL when S is NULL. */
+static inline store_val
+store_text(const char *s)
+{
+    store_val v = {.type = s ? SV_TEXT : SV_NULL, .p = s, .len = (size_t)-1};
+    return v;
+}
 
 typedef struct store_options {
     int readers;          /* read connections in the pool (default 4) */

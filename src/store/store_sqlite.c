@@ -429,7 +429,7 @@ query_int_row(void *ctx, const store_row *row)
 {
     int64_t **out = ctx;
     **out = store_row_int(row, 0);
-    *out = NULL; /* mark found */
+    *out = NULL;            /* mark found */
     return HV_ERR_CONFLICT; /* stop after the first row */
 }
 
@@ -543,8 +543,8 @@ store_schema_version(store *st, int *version)
                    "name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
                    NULL, 0, NULL);
     if (r == HV_OK)
-        r = store_query_int(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL,
-                            0, &v);
+        r = store_query_int(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL, 0,
+                            &v);
     if (r != HV_OK) {
         store_rollback(c);
         return r;
@@ -577,8 +577,7 @@ store_migrate(store *st, int *applied)
         if (r == HV_OK && m->sqlite_extra)
             r = store_exec_script(c, m->sqlite_extra);
         if (r == HV_OK) {
-            store_val args[] = {SV_INTV(m->version), SV_TEXTV(m->name),
-                                SV_INTV(clock_now_ms())};
+            store_val args[] = {SV_INTV(m->version), SV_TEXTV(m->name), SV_INTV(clock_now_ms())};
             r = store_exec(c,
                            "INSERT INTO schema_migrations (version, name, applied_at) VALUES "
                            "(?, ?, ?)",
