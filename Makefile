@@ -41,6 +41,8 @@ run: build
 	  echo "make run: no $(HAVEN_DATA)/haven.db yet: creating demo data"; \
 	  $(BUILD_DIR)/haven demo --data "$(HAVEN_DATA)"; \
 	fi
+	@echo "make run: open http://localhost:$(lastword $(subst :, ,$(HAVEN_LISTEN))) and sign in as hotline / haven-demo-2026"
+	@echo "make run: administrator: admin / haven-demo-2026, code: $(BUILD_DIR)/haven user totp-code admin --data $(HAVEN_DATA)"
 	exec $(BUILD_DIR)/haven serve --data "$(HAVEN_DATA)" --listen "$(HAVEN_LISTEN)"$(if $(HAVEN_CONFIG), --config "$(HAVEN_CONFIG)")
 
 test:
