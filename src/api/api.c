@@ -152,6 +152,19 @@ api_allow(http_req *r, policy_action act, policy_object obj, const policy_ctx *c
     return 0;
 }
 
+json_t *
+api_input(http_req *r, const record_desc *d, enum record_mode mode)
+{
+    json_t *vals = NULL;
+    hv_err e = {0};
+    hv_result res = record_parse(d, r->json, mode, &vals, &e);
+    if (res != HV_OK) {
+        http_send_err(r, res, &e);
+        return NULL;
+    }
+    return vals;
+}
+
 static int
 same_origin(http_req *r)
 {

@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/crypt.h"
 #include "http/http.h"
+#include "model/record.h"
 #include "store/store.h"
 
 typedef struct haven_app {
@@ -45,6 +46,10 @@ int api_allow(http_req *r, policy_action act, policy_object obj, const policy_ct
 audit_event api_event(http_req *r, const char *action, const char *object_type, int64_t object_id);
 /* Appends an audit entry in its own transaction (reads). */
 void api_audit(http_req *r, const char *action, const char *object_type, int64_t object_id);
+
+/* Validates the JSON body against D; on failure answers 400 naming the
+ * field and returns NULL. The caller owns the result. */
+json_t *api_input(http_req *r, const record_desc *d, enum record_mode mode);
 
 /* The OpenAPI 3.1 document for the route table. */
 json_t *api_openapi(void);

@@ -14,19 +14,6 @@
 #include "auth/account.h"
 #include "core/clock.h"
 
-static json_t *
-parse_body(http_req *r, const record_desc *d, enum record_mode mode)
-{
-    json_t *vals = NULL;
-    hv_err e = {0};
-    hv_result res = record_parse(d, r->json, mode, &vals, &e);
-    if (res != HV_OK) {
-        http_send_err(r, res, &e);
-        return NULL;
-    }
-    return vals;
-}
-
 static int64_t
 path_id(http_req *r)
 {
@@ -79,10 +66,10 @@ crud_get(http_req *r, const record_desc *d, policy_object obj)
 
 /* Creates (ID 0) or updates a record with its audit entry, answers with it. */
 static void
-crud_write(http_req *r, const record_desc *d, policy_object obj, int64_t id)
+crud_write(http_req *r, const record_desc *d, int64_t id)
 {
     haven_app *app = api_app(r);
-    json_t *vals = parse_body(r, d, id ? REC_UPDATE : REC_CREATE);
+    json_t *vals = api_input(r, d, id ? REC_UPDATE : REC_CREATE);
     if (!vals)
         return;
     hv_err e = {0};
@@ -104,7 +91,6 @@ crud_write(http_req *r, const record_desc *d, policy_object obj, int64_t id)
             store_rollback(c);
     }
     json_decref(vals);
-    (void)obj;
     if (res != HV_OK) {
         json_decref(out);
         http_send_err(r, res, &e);
@@ -129,7 +115,7 @@ void
 api_agencies_create(http_req *r)
 {
     if (api_allow(r, ACT_CREATE, OBJ_AGENCY, &(policy_ctx){0}, 0))
-        crud_write(r, &account_agency_desc, OBJ_AGENCY, 0);
+        crud_write(r, &account_agency_desc, 0);
 }
 
 void
@@ -137,7 +123,7 @@ api_agencies_update(http_req *r)
 {
     int64_t id = path_id(r);
     if (id > 0 && api_allow(r, ACT_UPDATE, OBJ_AGENCY, &(policy_ctx){0}, id))
-        crud_write(r, &account_agency_desc, OBJ_AGENCY, id);
+        crud_write(r, &account_agency_desc, id);
 }
 
 void
@@ -179,7 +165,7 @@ void
 api_stations_create(http_req *r)
 {
     if (api_allow(r, ACT_CREATE, OBJ_STATION, &(policy_ctx){0}, 0) && station_agency_ok(r))
-        crud_write(r, &account_station_desc, OBJ_STATION, 0);
+        crud_write(r, &account_station_desc, 0);
 }
 
 void
@@ -188,7 +174,7 @@ api_stations_update(http_req *r)
     int64_t id = path_id(r);
     if (id > 0 && api_allow(r, ACT_UPDATE, OBJ_STATION, &(policy_ctx){0}, id) &&
         station_agency_ok(r))
-        crud_write(r, &account_station_desc, OBJ_STATION, id);
+        crud_write(r, &account_station_desc, id);
 }
 
 /* ---- users ------------------------------------------------------------- */
@@ -302,7 +288,7 @@ api_users_create(http_req *r)
     haven_app *app = api_app(r);
     if (!api_allow(r, ACT_CREATE, OBJ_USER, &(policy_ctx){0}, 0))
         return;
-    json_t *vals = parse_body(r, &account_user_desc, REC_CREATE);
+    json_t *vals = api_input(r, &account_user_desc, REC_CREATE);
     if (!vals)
         return;
     hv_err e = {0};
@@ -358,7 +344,7 @@ api_users_update(http_req *r)
                           "you cannot disable your own account");
         return;
     }
-    json_t *vals = parse_body(r, &account_user_desc, REC_UPDATE);
+    json_t *vals = api_input(r, &account_user_desc, REC_UPDATE);
     if (vals)
         user_write(r, id, vals,
                    json_is_true(json_object_get(vals, "disabled")) ? "user.disable" : "user.update",
@@ -407,7 +393,7 @@ void
 api_users_password(http_req *r)
 {
     int64_t id = user_admin_target(r);
-    json_t *vals = id ? parse_body(r, &input_password_reset, REC_CREATE) : NULL;
+    json_t *vals = id ? api_input(r, &input_password_reset, REC_CREATE) : NULL;
     if (vals)
         user_write(r, id, vals, "user.password_reset", op_password, 1);
 }

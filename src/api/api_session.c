@@ -18,20 +18,6 @@
 #include "core/encode.h"
 #include "core/log.h"
 
-/* Parses the body against DESC; answers 400 and returns NULL when invalid. */
-static json_t *
-input(http_req *r, const record_desc *d, enum record_mode mode)
-{
-    json_t *vals = NULL;
-    hv_err e = {0};
-    hv_result res = record_parse(d, r->json, mode, &vals, &e);
-    if (res != HV_OK) {
-        http_send_err(r, res, &e);
-        return NULL;
-    }
-    return vals;
-}
-
 static const char *
 str(json_t *o, const char *key)
 {
@@ -96,7 +82,7 @@ api_session_create(http_req *r)
                           "again");
         return;
     }
-    json_t *vals = input(r, &input_login, REC_CREATE);
+    json_t *vals = api_input(r, &input_login, REC_CREATE);
     if (!vals)
         return;
     char token[SESSION_TOKEN_MAX];
@@ -166,7 +152,7 @@ api_me_password(http_req *r)
 {
     haven_app *app = api_app(r);
     session_info *si = api_who(r);
-    json_t *vals = input(r, &input_password_change, REC_CREATE);
+    json_t *vals = api_input(r, &input_password_change, REC_CREATE);
     if (!vals)
         return;
     char stored[160] = "";
@@ -261,16 +247,7 @@ static hv_result
 pending_row(void *ctx, const store_row *row)
 {
     pending *p = ctx;
-    if (store_row_isnull(row, 0))
-        return HV_OK;
-    size_t n;
-    const void *b = store_row_blob(row, 0, &n);
-    p->ct = malloc(n ? n : 1);
-    if (!p->ct)
-        return HV_ERR_NOMEM;
-    memcpy(p->ct, b, n);
-    p->len = n;
-    return HV_OK;
+    return store_row_blob_copy(row, 0, &p->ct, &p->len);
 }
 
 void
@@ -278,7 +255,7 @@ api_me_totp_confirm(http_req *r)
 {
     haven_app *app = api_app(r);
     session_info *si = api_who(r);
-    json_t *vals = input(r, &input_totp_confirm, REC_CREATE);
+    json_t *vals = api_input(r, &input_totp_confirm, REC_CREATE);
     if (!vals)
         return;
     pending p = {0};
@@ -396,7 +373,7 @@ api_tokens_create(http_req *r)
                           "an API token cannot create further tokens; sign in to do this");
         return;
     }
-    json_t *vals = input(r, &input_token, REC_CREATE);
+    json_t *vals = api_input(r, &input_token, REC_CREATE);
     if (!vals)
         return;
     char token[SESSION_TOKEN_MAX];

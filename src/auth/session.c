@@ -61,16 +61,7 @@ login_row(void *ctx, const store_row *row)
     u->locked_until = store_row_isnull(row, 5) ? 0 : store_row_int(row, 5);
     u->totp_enabled = (int)store_row_int(row, 6);
     u->totp_last_step = store_row_int(row, 8);
-    if (!store_row_isnull(row, 7)) {
-        size_t n;
-        const void *p = store_row_blob(row, 7, &n);
-        u->totp_ct = malloc(n ? n : 1);
-        if (!u->totp_ct)
-            return HV_ERR_NOMEM;
-        memcpy(u->totp_ct, p, n);
-        u->totp_len = n;
-    }
-    return HV_OK;
+    return store_row_blob_copy(row, 7, &u->totp_ct, &u->totp_len);
 }
 
 static void
@@ -336,6 +327,21 @@ session_row(void *ctx, const store_row *row)
     return HV_OK;
 }
 
+/* Records use of a session or token, at most every TOUCH_EVERY_MS, so reads
+ * stay reads. SQL sets the time (first ?) of row ID (second ?). */
+static void
+touch(store *st, const char *sql, int64_t id, int64_t last, int64_t now)
+{
+    store_conn *c;
+    if (now - last < TOUCH_EVERY_MS || store_begin(st, &c) != HV_OK)
+        return;
+    store_val args[] = {SV_INTV(now), SV_INTV(id)};
+    if (store_exec(c, sql, args, 2, NULL) == HV_OK)
+        (void)store_commit(c);
+    else
+        store_rollback(c);
+}
+
 hv_result
 session_lookup(store *st, const session_limits *lim, const char *token, session_info *out)
 {
@@ -364,14 +370,7 @@ session_lookup(store *st, const session_limits *lim, const char *token, session_
     if (!s.found || s.revoked || s.disabled || now >= s.expires ||
         now - s.last_seen >= lim->idle_ms)
         return HV_ERR_UNAUTH;
-    if (now - s.last_seen >= TOUCH_EVERY_MS && store_begin(st, &c) == HV_OK) {
-        store_val args[] = {SV_INTV(now), SV_INTV(s.id)};
-        if (store_exec(c, "UPDATE session SET last_seen_at = ? WHERE id = ?", args, 2, NULL) ==
-            HV_OK)
-            (void)store_commit(c);
-        else
-            store_rollback(c);
-    }
+    touch(st, "UPDATE session SET last_seen_at = ? WHERE id = ?", s.id, s.last_seen, now);
     memset(out, 0, sizeof *out);
     int required = (roles & role_mfa_required_mask()) != 0;
     out->p.user_id = s.user_id;
@@ -434,14 +433,7 @@ session_token_lookup(store *st, const char *token, session_info *out)
     int64_t now = clock_now_ms();
     if (!t.found || t.revoked_at || t.disabled || (t.expires && now >= t.expires))
         return HV_ERR_UNAUTH;
-    if (now - t.last_used >= TOUCH_EVERY_MS && store_begin(st, &c) == HV_OK) {
-        store_val args[] = {SV_INTV(now), SV_INTV(t.id)};
-        if (store_exec(c, "UPDATE api_token SET last_used_at = ? WHERE id = ?", args, 2, NULL) ==
-            HV_OK)
-            (void)store_commit(c);
-        else
-            store_rollback(c);
-    }
+    touch(st, "UPDATE api_token SET last_used_at = ? WHERE id = ?", t.id, t.last_used, now);
     memset(out, 0, sizeof *out);
     out->p.user_id = t.user_id;
     out->p.agency_id = t.agency_id;

@@ -182,16 +182,7 @@ static hv_result
 blob_row(void *ctx, const store_row *row)
 {
     blob *b = ctx;
-    if (store_row_isnull(row, 0))
-        return HV_OK;
-    size_t n;
-    const void *p = store_row_blob(row, 0, &n);
-    b->p = malloc(n ? n : 1);
-    if (!b->p)
-        return HV_ERR_NOMEM;
-    memcpy(b->p, p, n);
-    b->n = n;
-    return HV_OK;
+    return store_row_blob_copy(row, 0, &b->p, &b->n);
 }
 
 static int

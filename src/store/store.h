@@ -89,6 +89,8 @@ int64_t store_row_int(const store_row *r, int col);
 /* NULL for SQL NULL. */
 const char *store_row_text(const store_row *r, int col);
 const void *store_row_blob(const store_row *r, int col, size_t *len);
+/* A malloc'd copy of a blob column (*OUT NULL for SQL NULL); caller frees. */
+hv_result store_row_blob_copy(const store_row *r, int col, uint8_t **out, size_t *len);
 
 /* The last error message of this connection, for logs (never personal data:
  * values are bound, not written into SQL). */
