@@ -1,7 +1,30 @@
-/* main.c - placeholder until the command dispatcher lands. */
-int main(void);
+/*
+ * main.c - the haven program: a thin dispatcher over the subcommands in
+ * cmd/ (after curl's src/tool_*.c over lib/).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+} commands[] = {
+    {"serve", cmd_serve},     {"migrate", cmd_migrate},   {"demo", cmd_demo},
+    {"user", cmd_user},       {"audit", cmd_audit},       {"key", cmd_key},
+    {"version", cmd_version}, {"--version", cmd_version}, {"help", cmd_help},
+    {"--help", cmd_help},     {"-h", cmd_help},
+};
+
 int
-main(void)
+main(int argc, char **argv)
 {
-    return 0;
+    if (argc < 2)
+        return cmd_help(argc, argv), 2;
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "haven: unknown command '%s' (try 'haven help')\n", argv[1]);
+    return 2;
 }

@@ -1,4 +1,6 @@
 /* result.c - words for each hv_result code. */
+#include <stddef.h>
+
 #include "core/result.h"
 
 static const char *const result_words[HV_RESULT__MAX] = {

@@ -33,10 +33,18 @@ typedef struct store_val {
     size_t len;
 } store_val;
 
-#define SV_NULLV      ((store_val){.type = SV_NULL})
-#define SV_INTV(x)    ((store_val){.type = SV_INT, .i = (int64_t)(x)})
-#define SV_TEXTV(s)   ((s) ? (store_val){.type = SV_TEXT, .p = (s), .len = (size_t)-1} : SV_NULLV)
+#define SV_NULLV       ((store_val){.type = SV_NULL})
+#define SV_INTV(x)     ((store_val){.type = SV_INT, .i = (int64_t)(x)})
+#define SV_TEXTV(s)    store_text(s)
 #define SV_BLOBV(b, n) ((store_val){.type = SV_BLOB, .p = (b), .len = (n)})
+
+/* Text, or SQL NULL when S is NULL. */
+static inline store_val
+store_text(const char *s)
+{
+    store_val v = {.type = s ? SV_TEXT : SV_NULL, .p = s, .len = (size_t)-1};
+    return v;
+}
 
 typedef struct store_options {
     int readers;          /* read connections in the pool (default 4) */
@@ -81,6 +89,8 @@ int64_t store_row_int(const store_row *r, int col);
 /* NULL for SQL NULL. */
 const char *store_row_text(const store_row *r, int col);
 const void *store_row_blob(const store_row *r, int col, size_t *len);
+/* A malloc'd copy of a blob column (*OUT NULL for SQL NULL); caller frees. */
+hv_result store_row_blob_copy(const store_row *r, int col, uint8_t **out, size_t *len);
 
 /* The last error message of this connection, for logs (never personal data:
  * values are bound, not written into SQL). */

@@ -1,0 +1,241 @@
+/*
+ * api.c - the route table, the before hook (sign-in, second-factor gate,
+ * CSRF), and helpers every handler uses.
+ */
+#include "api/api.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+
+#define J HTTP_JSON_BODY
+#define A HTTP_AUTH
+
+/* method, pattern, handler, flags, tag, summary, request schema, response schema, status */
+const http_route api_routes[] = {
+    {"GET", "/healthz", api_healthz, 0, "system", "Liveness: the process answers", NULL, "Health",
+     200},
+    {"GET", "/readyz", api_readyz, 0, "system",
+     "Readiness: the database answers and start-up is done", NULL, "Health", 200},
+    {"GET", "/metrics", api_metrics, 0, "system", "Prometheus metrics", NULL, NULL, 200},
+    {"GET", "/api/v1/openapi.json", api_openapi_get, 0, "system", "This OpenAPI document", NULL,
+     NULL, 200},
+    {"GET", "/api/v1/meta", api_meta, A, "system",
+     "Agency kinds and roles with their labels, for forms", NULL, "Meta", 200},
+    {"GET", "/api/v1/test/clock", api_clock_get, A, "system",
+     "The server's clock (administrators; only with the test clock enabled)", NULL, "Clock", 200},
+    {"POST", "/api/v1/test/clock", api_clock_set, A | J, "system",
+     "Set or advance the server's clock (administrators; only with the test clock enabled)",
+     "ClockInput", "Clock", 200},
+
+    {"POST", "/api/v1/session", api_session_create, J | HTTP_NO_CSRF, "session",
+     "Sign in with user name, password and (when set up) a TOTP code", "LoginInput", "LoginResult",
+     200},
+    {"DELETE", "/api/v1/session", api_session_delete, A | HTTP_ENROL_OK, "session", "Sign out",
+     NULL, NULL, 204},
+    {"GET", "/api/v1/me", api_me_get, A | HTTP_ENROL_OK, "session",
+     "The signed-in user, their agency, roles, permissions and CSRF token", NULL, "Me", 200},
+    {"POST", "/api/v1/me/password", api_me_password, A | J | HTTP_ENROL_OK, "session",
+     "Change one's own password", "PasswordChange", NULL, 204},
+    {"POST", "/api/v1/me/totp", api_me_totp_begin, A | HTTP_ENROL_OK, "session",
+     "Start setting up a second factor: a new TOTP secret", NULL, "TotpSecret", 200},
+    {"POST", "/api/v1/me/totp/confirm", api_me_totp_confirm, A | J | HTTP_ENROL_OK, "session",
+     "Finish setting up the second factor with a code from the app", "TotpConfirm", "Me", 200},
+    {"GET", "/api/v1/tokens", api_tokens_list, A, "session", "One's own API tokens", NULL,
+     "TokenList", 200},
+    {"POST", "/api/v1/tokens", api_tokens_create, A | J, "session",
+     "Create an API token for an integration (shown once)", "TokenInput", "TokenCreated", 201},
+    {"DELETE", "/api/v1/tokens/{id}", api_tokens_delete, A, "session", "Revoke an API token", NULL,
+     NULL, 204},
+
+    {"GET", "/api/v1/agencies", api_agencies_list, A, "admin", "List agencies", NULL, "AgencyList",
+     200},
+    {"POST", "/api/v1/agencies", api_agencies_create, A | J, "admin", "Create an agency",
+     "AgencyInput", "Agency", 201},
+    {"GET", "/api/v1/agencies/{id}", api_agencies_get, A, "admin", "One agency", NULL, "Agency",
+     200},
+    {"PATCH", "/api/v1/agencies/{id}", api_agencies_update, A | J, "admin", "Change an agency",
+     "AgencyPatch", "Agency", 200},
+    {"GET", "/api/v1/stations", api_stations_list, A, "admin", "List stations", NULL, "StationList",
+     200},
+    {"POST", "/api/v1/stations", api_stations_create, A | J, "admin",
+     "Create a law-enforcement station", "StationInput", "Station", 201},
+    {"GET", "/api/v1/stations/{id}", api_stations_get, A, "admin", "One station", NULL, "Station",
+     200},
+    {"PATCH", "/api/v1/stations/{id}", api_stations_update, A | J, "admin", "Change a station",
+     "StationPatch", "Station", 200},
+    {"GET", "/api/v1/users", api_users_list, A, "admin",
+     "List users (administrators: all; supervisors: their agency)", NULL, "UserList", 200},
+    {"POST", "/api/v1/users", api_users_create, A | J, "admin", "Create a user", "UserInput",
+     "User", 201},
+    {"GET", "/api/v1/users/{id}", api_users_get, A, "admin", "One user", NULL, "User", 200},
+    {"PATCH", "/api/v1/users/{id}", api_users_update, A | J, "admin",
+     "Change a user's name, e-mail, agency, roles, or disable them", "UserPatch", "User", 200},
+    {"POST", "/api/v1/users/{id}/password", api_users_password, A | J, "admin",
+     "Set a new password for a user (also unlocks)", "PasswordReset", NULL, 204},
+    {"POST", "/api/v1/users/{id}/unlock", api_users_unlock, A, "admin",
+     "Unlock a user locked out by failed sign-ins", NULL, NULL, 204},
+    {"POST", "/api/v1/users/{id}/totp/reset", api_users_totp_reset, A, "admin",
+     "Remove a user's second factor so they set it up again", NULL, NULL, 204},
+    {"GET", "/api/v1/audit", api_audit_list, A, "admin",
+     "The audit log, newest first (administrators)", NULL, "AuditList", 200},
+};
+const int api_nroutes = (int)(sizeof api_routes / sizeof api_routes[0]);
+
+haven_app *
+api_app(http_req *r)
+{
+    return r->app;
+}
+
+session_info *
+api_who(http_req *r)
+{
+    return r->auth;
+}
+
+audit_event
+api_event(http_req *r, const char *action, const char *object_type, int64_t object_id)
+{
+    session_info *si = api_who(r);
+    audit_event ev = {
+        .actor_user_id = si ? si->p.user_id : 0,
+        .actor_kind = si ? (si->token_id ? "token" : "user") : "anonymous",
+        .action = action,
+        .object_type = object_type,
+        .object_id = object_id,
+        .request_id = r->request_id,
+        .outcome = "ok",
+    };
+    return ev;
+}
+
+void
+api_audit(http_req *r, const char *action, const char *object_type, int64_t object_id)
+{
+    audit_event ev = api_event(r, action, object_type, object_id);
+    haven_app *app = api_app(r);
+    if (audit_record(app->st, app->keys, &ev) != HV_OK)
+        log_event(LOG_ERROR, "audit append failed",
+                  json_pack("{s:s, s:s}", "request_id", r->request_id, "action", action));
+}
+
+static void
+audit_denied(http_req *r, const char *action, const char *object_type, int64_t object_id,
+             const char *reason)
+{
+    audit_event ev = api_event(r, action, object_type, object_id);
+    ev.outcome = "denied";
+    ev.reason = reason;
+    haven_app *app = api_app(r);
+    (void)audit_record(app->st, app->keys, &ev);
+}
+
+int
+api_allow(http_req *r, policy_action act, policy_object obj, const policy_ctx *ctx,
+          int64_t object_id)
+{
+    session_info *si = api_who(r);
+    if (si && policy_check(&si->p, act, obj, ctx))
+        return 1;
+    char action[64];
+    const char *verb = act == ACT_READ     ? "read"
+                       : act == ACT_CREATE ? "create"
+                       : act == ACT_UPDATE ? "update"
+                                           : "admin";
+    snprintf(action, sizeof action, "%s.%s", policy_object_name(obj), verb);
+    audit_denied(r, action, policy_object_name(obj), object_id, "policy");
+    http_send_problem(r, 403, "forbidden", "Not allowed", NULL,
+                      "your role does not allow this; ask an administrator if you need it");
+    return 0;
+}
+
+json_t *
+api_input(http_req *r, const record_desc *d, enum record_mode mode)
+{
+    json_t *vals = NULL;
+    hv_err e = {0};
+    hv_result res = record_parse(d, r->json, mode, &vals, &e);
+    if (res != HV_OK) {
+        http_send_err(r, res, &e);
+        return NULL;
+    }
+    return vals;
+}
+
+static int
+same_origin(http_req *r)
+{
+    const char *origin = http_header(r, "Origin");
+    const char *host = http_header(r, "Host");
+    if (!origin)
+        return 1; /* not a browser cross-site request; the token still applies */
+    if (!host)
+        return 0;
+    const char *p = strstr(origin, "://");
+    return p && strcmp(p + 3, host) == 0;
+}
+
+int
+api_before(http_req *r)
+{
+    haven_app *app = api_app(r);
+    unsigned fl = r->route->flags;
+    const char *authz = http_header(r, "Authorization");
+    const char *cookie = http_cookie(r, "haven_session");
+    session_info *si = calloc(1, sizeof *si);
+    int via_cookie = 0;
+    hv_result res = HV_ERR_UNAUTH;
+    if (!si) {
+        http_send_err(r, HV_ERR_NOMEM, NULL);
+        return 1;
+    }
+    if (authz && strncmp(authz, "Bearer ", 7) == 0) {
+        res = session_token_lookup(app->st, authz + 7, si);
+    } else if (cookie) {
+        res = session_lookup(app->st, &app->lim, cookie, si);
+        via_cookie = 1;
+    }
+    if (res == HV_OK) {
+        r->auth = si;
+    } else {
+        free(si);
+        si = NULL;
+        if (res != HV_ERR_UNAUTH) {
+            http_send_err(r, res, NULL);
+            return 1;
+        }
+    }
+    if (!(fl & HTTP_AUTH))
+        return 0;
+    if (!si) {
+        if (cookie)
+            http_set_header(r, "Set-Cookie",
+                            "haven_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+        audit_denied(r, "access", "route", 0, "unauthenticated");
+        http_send_problem(r, 401, "unauthenticated", "Sign-in required", NULL,
+                          "sign in first (your session may have expired)");
+        return 1;
+    }
+    if (si->enrollment_required && !(fl & HTTP_ENROL_OK)) {
+        audit_denied(r, "access", "route", 0, "mfa_enrollment_required");
+        http_send_problem(r, 403, "totp-enrollment-required", "Second factor required", NULL,
+                          "your role needs a second factor: set it up on your account page "
+                          "first");
+        return 1;
+    }
+    int safe = strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0;
+    if (via_cookie && !safe && !(fl & HTTP_NO_CSRF)) {
+        const char *tok = http_header(r, "X-CSRF-Token");
+        size_t n = strlen(si->csrf);
+        if (!tok || strlen(tok) != n || sodium_memcmp(tok, si->csrf, n) != 0 || !same_origin(r)) {
+            audit_denied(r, "access", "route", 0, "csrf");
+            http_send_problem(r, 403, "csrf", "Not allowed", "X-CSRF-Token",
+                              "the request lacks a valid CSRF token; reload the page");
+            return 1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,93 @@
+/*
+ * api.h - the JSON API: the application context, the route table, and the
+ * helpers handlers share. Handlers only parse, ask the policy, call the
+ * domain, audit, and answer.
+ */
+#ifndef HAVEN_API_H
+#define HAVEN_API_H
+
+#include <stdatomic.h>
+
+#include "auth/audit.h"
+#include "auth/policy.h"
+#include "auth/session.h"
+#include "core/config.h"
+#include "core/crypt.h"
+#include "http/http.h"
+#include "model/record.h"
+#include "store/store.h"
+
+typedef struct haven_app {
+    haven_config cfg;
+    store *st;
+    crypt_keys *keys;
+    session_limits lim;
+    int64_t started_ms;
+    http_server *http;
+    atomic_int ready;
+} haven_app;
+
+extern const http_route api_routes[];
+extern const int api_nroutes;
+
+/* The before hook: resolves the session or token, enforces sign-in, the
+ * second-factor enrolment gate and CSRF. */
+int api_before(http_req *r);
+
+/* The signed-in principal (NULL on public routes without a session). */
+session_info *api_who(http_req *r);
+haven_app *api_app(http_req *r);
+
+/* Asks the policy; on a denial audits it and answers 403. Returns 1 if
+ * allowed. */
+int api_allow(http_req *r, policy_action act, policy_object obj, const policy_ctx *ctx,
+              int64_t object_id);
+/* Fills an audit event with the request's actor and request id. */
+audit_event api_event(http_req *r, const char *action, const char *object_type, int64_t object_id);
+/* Appends an audit entry in its own transaction (reads). */
+void api_audit(http_req *r, const char *action, const char *object_type, int64_t object_id);
+
+/* Validates the JSON body against D; on failure answers 400 naming the
+ * field and returns NULL. The caller owns the result. */
+json_t *api_input(http_req *r, const record_desc *d, enum record_mode mode);
+
+/* The OpenAPI 3.1 document for the route table. */
+json_t *api_openapi(void);
+
+/* Handlers, by file. */
+void api_healthz(http_req *r);
+void api_readyz(http_req *r);
+void api_metrics(http_req *r);
+void api_openapi_get(http_req *r);
+void api_clock_get(http_req *r);
+void api_clock_set(http_req *r);
+void api_meta(http_req *r);
+
+void api_session_create(http_req *r);
+void api_session_delete(http_req *r);
+void api_me_get(http_req *r);
+void api_me_password(http_req *r);
+void api_me_totp_begin(http_req *r);
+void api_me_totp_confirm(http_req *r);
+void api_tokens_list(http_req *r);
+void api_tokens_create(http_req *r);
+void api_tokens_delete(http_req *r);
+
+void api_agencies_list(http_req *r);
+void api_agencies_create(http_req *r);
+void api_agencies_get(http_req *r);
+void api_agencies_update(http_req *r);
+void api_stations_list(http_req *r);
+void api_stations_create(http_req *r);
+void api_stations_get(http_req *r);
+void api_stations_update(http_req *r);
+void api_users_list(http_req *r);
+void api_users_create(http_req *r);
+void api_users_get(http_req *r);
+void api_users_update(http_req *r);
+void api_users_password(http_req *r);
+void api_users_unlock(http_req *r);
+void api_users_totp_reset(http_req *r);
+void api_audit_list(http_req *r);
+
+#endif

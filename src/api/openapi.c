@@ -1,0 +1,213 @@
+/*
+ * openapi.c - the OpenAPI 3.1 document, generated from the route table and
+ * the record descriptors, so it cannot drift from the code. Shapes that are
+ * not records are written out below.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "api/inputs.h"
+#include "auth/account.h"
+
+static const char fixed_schemas[] =
+    "{"
+    "\"Problem\":{\"type\":\"object\",\"description\":\"RFC 9457 problem details\","
+    "\"properties\":{\"type\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},"
+    "\"status\":{\"type\":\"integer\"},\"detail\":{\"type\":\"string\"},"
+    "\"field\":{\"type\":\"string\",\"description\":\"the offending input field\"},"
+    "\"invalid_params\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":"
+    "{\"name\":{\"type\":\"string\"},\"reason\":{\"type\":\"string\"}}}},"
+    "\"request_id\":{\"type\":\"string\"}},\"required\":[\"type\",\"title\",\"status\"]},"
+    "\"Health\":{\"type\":\"object\",\"properties\":{\"status\":{\"type\":\"string\"},"
+    "\"database\":{\"type\":\"string\"}}},"
+    "\"Labelled\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":"
+    "{\"value\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"}}}},"
+    "\"Meta\":{\"type\":\"object\",\"properties\":{\"agency_kinds\":{\"$ref\":"
+    "\"#/components/schemas/Labelled\"},\"roles\":{\"$ref\":\"#/components/schemas/Labelled\"}}},"
+    "\"Clock\":{\"type\":\"object\",\"properties\":{\"now\":{\"type\":\"string\",\"format\":"
+    "\"date-time\"},\"now_ms\":{\"type\":\"integer\"},\"offset_ms\":{\"type\":\"integer\"}}},"
+    "\"ClockInput\":{\"type\":\"object\",\"additionalProperties\":false,\"properties\":"
+    "{\"now\":{\"type\":\"string\",\"format\":\"date-time\"},\"advance_ms\":{\"type\":"
+    "\"integer\"},\"reset\":{\"type\":\"boolean\"}}},"
+    "\"Me\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+    "\"username\":{\"type\":\"string\"},\"display_name\":{\"type\":\"string\"},"
+    "\"email\":{\"type\":[\"string\",\"null\"]},\"agency\":{\"type\":\"object\",\"properties\":"
+    "{\"id\":{\"type\":\"integer\"},\"name\":{\"type\":\"string\"},\"kind\":{\"type\":"
+    "\"string\"}}},\"roles\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+    "\"totp_enabled\":{\"type\":\"boolean\"},\"totp_required\":{\"type\":\"boolean\"},"
+    "\"totp_enrollment_required\":{\"type\":\"boolean\"},\"csrf_token\":{\"type\":\"string\","
+    "\"description\":\"send as X-CSRF-Token on writes made with the session cookie\"},"
+    "\"can\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}},"
+    "\"LoginResult\":{\"type\":\"object\",\"properties\":{\"user\":{\"$ref\":"
+    "\"#/components/schemas/Me\"},\"csrf_token\":{\"type\":\"string\"}}},"
+    "\"TotpSecret\":{\"type\":\"object\",\"properties\":{\"secret\":{\"type\":\"string\","
+    "\"description\":\"base32, for manual entry\"},\"otpauth_uri\":{\"type\":\"string\"}}},"
+    "\"Token\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},\"name\":"
+    "{\"type\":\"string\"},\"created_at\":{\"type\":\"string\"},\"last_used_at\":{\"type\":"
+    "[\"string\",\"null\"]},\"revoked_at\":{\"type\":[\"string\",\"null\"]}}},"
+    "\"TokenList\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
+    "\"items\":{\"$ref\":\"#/components/schemas/Token\"}}}},"
+    "\"TokenCreated\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+    "\"name\":{\"type\":\"string\"},\"token\":{\"type\":\"string\",\"description\":"
+    "\"shown once; send as Authorization: Bearer\"}}},"
+    "\"AuditEntry\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+    "\"at\":{\"type\":\"string\"},\"actor_user_id\":{\"type\":[\"integer\",\"null\"]},"
+    "\"actor_username\":{\"type\":[\"string\",\"null\"]},\"actor_kind\":{\"type\":\"string\"},"
+    "\"action\":{\"type\":\"string\"},\"object_type\":{\"type\":[\"string\",\"null\"]},"
+    "\"object_id\":{\"type\":[\"string\",\"null\"]},\"request_id\":{\"type\":[\"string\","
+    "\"null\"]},\"outcome\":{\"type\":\"string\"},\"reason\":{\"type\":[\"string\",\"null\"]}}},"
+    "\"AuditList\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":"
+    "{\"$ref\":\"#/components/schemas/AuditEntry\"}},\"next_before_id\":{\"type\":[\"integer\","
+    "\"null\"]}}}"
+    "}";
+
+static json_t *
+ref(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, "#/components/schemas/%s", name);
+    return json_pack("{s:s}", "$ref", path);
+}
+
+static void
+add_record(json_t *schemas, const char *name, const record_desc *d)
+{
+    char key[64];
+    json_object_set_new(schemas, name, record_schema(d, 0));
+    snprintf(key, sizeof key, "%sInput", name);
+    json_object_set_new(schemas, key, record_schema(d, 1));
+    snprintf(key, sizeof key, "%sPatch", name);
+    json_object_set_new(schemas, key, record_schema(d, 2));
+    snprintf(key, sizeof key, "%sList", name);
+    json_object_set_new(schemas, key,
+                        json_pack("{s:s, s:{s:{s:s, s:o}}}", "type", "object", "properties",
+                                  "items", "type", "array", "items", ref(name)));
+}
+
+static json_t *
+problem_response(const char *why)
+{
+    return json_pack("{s:s, s:{s:{s:o}}}", "description", why, "content",
+                     "application/problem+json", "schema", ref("Problem"));
+}
+
+static json_t *
+operation(const http_route *rt)
+{
+    json_t *op = json_pack("{s:s, s:[s]}", "summary", rt->summary, "tags", rt->tag);
+    char opid[160];
+    size_t k = 0;
+    for (const char *p = rt->method; *p && k < 10; p++)
+        opid[k++] = (char)(*p | 0x20);
+    for (const char *p = rt->pattern; *p && k < sizeof opid - 1; p++)
+        opid[k++] = (*p == '/' || *p == '{' || *p == '}' || *p == '.' || *p == '-') ? '_' : *p;
+    opid[k] = '\0';
+    json_object_set_new(op, "operationId", json_string(opid));
+
+    json_t *params = json_array();
+    for (const char *p = strchr(rt->pattern, '{'); p; p = strchr(p + 1, '{')) {
+        const char *e = strchr(p, '}');
+        json_array_append_new(params, json_pack("{s:s#, s:s, s:b, s:{s:s}}", "name", p + 1,
+                                                (int)(e - p - 1), "in", "path", "required", 1,
+                                                "schema", "type", "integer"));
+    }
+    if (strcmp(rt->pattern, "/api/v1/users") == 0 && strcmp(rt->method, "GET") == 0)
+        json_array_append_new(
+            params, json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", "q", "in", "query", "description",
+                              "text in user name or display name", "schema", "type", "string"));
+    if (strcmp(rt->pattern, "/api/v1/audit") == 0) {
+        json_array_append_new(params, json_pack("{s:s, s:s, s:{s:s}}", "name", "before_id", "in",
+                                                "query", "schema", "type", "integer"));
+        json_array_append_new(params, json_pack("{s:s, s:s, s:{s:s, s:i, s:i}}", "name", "limit",
+                                                "in", "query", "schema", "type", "integer",
+                                                "minimum", 1, "maximum", 500));
+    }
+    if (json_array_size(params))
+        json_object_set_new(op, "parameters", params);
+    else
+        json_decref(params);
+
+    if (rt->request_schema)
+        json_object_set_new(op, "requestBody",
+                            json_pack("{s:b, s:{s:{s:o}}}", "required", 1, "content",
+                                      "application/json", "schema", ref(rt->request_schema)));
+    json_t *responses = json_object();
+    char status[8];
+    snprintf(status, sizeof status, "%d", rt->success_status);
+    json_t *ok = json_pack("{s:s}", "description", "success");
+    if (rt->response_schema)
+        json_object_set_new(
+            ok, "content",
+            json_pack("{s:{s:o}}", "application/json", "schema", ref(rt->response_schema)));
+    else if (strcmp(rt->pattern, "/metrics") == 0)
+        json_object_set_new(ok, "content",
+                            json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string"));
+    json_object_set_new(responses, status, ok);
+    if (rt->request_schema)
+        json_object_set_new(responses, "400", problem_response("invalid input; names the field"));
+    if (rt->flags & HTTP_AUTH) {
+        json_object_set_new(responses, "401", problem_response("not signed in"));
+        json_object_set_new(responses, "403", problem_response("not allowed"));
+    }
+    if (strchr(rt->pattern, '{'))
+        json_object_set_new(responses, "404", problem_response("no such record"));
+    if (strcmp(rt->pattern, "/api/v1/session") == 0 && strcmp(rt->method, "POST") == 0) {
+        json_object_set_new(responses, "401",
+                            problem_response("wrong credentials, or a TOTP code is needed "
+                                             "(type /problems/totp-required, field totp)"));
+        json_object_set_new(responses, "423", problem_response("account locked"));
+        json_object_set_new(responses, "429", problem_response("too many attempts"));
+    }
+    if (strcmp(rt->pattern, "/readyz") == 0)
+        json_object_set_new(responses, "503", json_pack("{s:s}", "description", "not ready"));
+    json_object_set_new(op, "responses", responses);
+    if (rt->flags & HTTP_AUTH)
+        json_object_set_new(op, "security", json_pack("[{s:[]}, {s:[]}]", "session", "bearer"));
+    else
+        json_object_set_new(op, "security", json_array());
+    return op;
+}
+
+json_t *
+api_openapi(void)
+{
+    json_error_t jerr;
+    json_t *schemas = json_loads(fixed_schemas, 0, &jerr);
+    if (!schemas)
+        return NULL;
+    add_record(schemas, "Agency", &account_agency_desc);
+    add_record(schemas, "Station", &account_station_desc);
+    add_record(schemas, "User", &account_user_desc);
+    json_object_set_new(schemas, "LoginInput", record_schema(&input_login, 1));
+    json_object_set_new(schemas, "PasswordChange", record_schema(&input_password_change, 1));
+    json_object_set_new(schemas, "PasswordReset", record_schema(&input_password_reset, 1));
+    json_object_set_new(schemas, "TotpConfirm", record_schema(&input_totp_confirm, 1));
+    json_object_set_new(schemas, "TokenInput", record_schema(&input_token, 1));
+
+    json_t *paths = json_object();
+    for (int i = 0; i < api_nroutes; i++) {
+        const http_route *rt = &api_routes[i];
+        json_t *item = json_object_get(paths, rt->pattern);
+        if (!item) {
+            item = json_object();
+            json_object_set_new(paths, rt->pattern, item);
+        }
+        char method[16];
+        size_t k = 0;
+        for (const char *p = rt->method; *p && k < sizeof method - 1; p++)
+            method[k++] = (char)(*p | 0x20);
+        method[k] = '\0';
+        json_object_set_new(item, method, operation(rt));
+    }
+    return json_pack(
+        "{s:s, s:{s:s, s:s, s:s}, s:[{s:s}], s:o, s:{s:o, s:{s:{s:s, s:s, s:s, s:s}, "
+        "s:{s:s, s:s, s:s}}}}",
+        "openapi", "3.1.0", "info", "title", "haven API", "version", HAVEN_VERSION, "description",
+        "The case system for a county's First Responder Protocol for commercially sexually "
+        "exploited children. JSON over HTTPS; errors are application/problem+json naming the "
+        "offending field. Writes made with the session cookie need the X-CSRF-Token header.",
+        "servers", "url", "/", "paths", paths, "components", "schemas", schemas, "securitySchemes",
+        "session", "type", "apiKey", "in", "cookie", "name", "haven_session", "description",
+        "set by POST /api/v1/session", "bearer", "type", "http", "scheme", "bearer", "description",
+        "an API token from POST /api/v1/tokens");
+}

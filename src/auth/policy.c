@@ -1,0 +1,138 @@
+/*
+ * policy.c - the permission table (see policy.h).
+ *
+ * Read a row as: holders of ROLE may do ACTIONS to OBJECT within SCOPE.
+ * Scopes: any object; objects of the holder's own agency; cases whose team
+ * the holder is on; the holder's own user record. There is no rule for
+ * administrators on cases: running the system does not mean reading a
+ * child's file (need to know).
+ */
+#include "auth/policy.h"
+
+#include <stddef.h>
+
+#include "auth/roles.h"
+
+typedef enum scope { SC_ANY, SC_AGENCY, SC_TEAM, SC_SELF } scope;
+
+#define ANY_ROLE 0xffffffffu
+#define R        ACT_READ
+#define C        ACT_CREATE
+#define U        ACT_UPDATE
+#define A        ACT_ADMIN
+
+typedef struct rule {
+    uint32_t roles;
+    policy_object obj;
+    unsigned actions;
+    scope sc;
+    int without_mfa; /* allowed before the second factor is set up */
+} rule;
+
+#define ROLE(r) ROLE_BIT(ROLE_##r)
+
+static const rule rules[] = {
+    /* reference data every signed-in user needs for forms */
+    {ANY_ROLE, OBJ_AGENCY, R, SC_ANY, 0},
+    {ANY_ROLE, OBJ_STATION, R, SC_ANY, 0},
+    /* one's own account: also before the second factor, to set it up */
+    {ANY_ROLE, OBJ_USER, R | U, SC_SELF, 1},
+
+    /* administration */
+    {ROLE(ADMINISTRATOR), OBJ_AGENCY, R | C | U, SC_ANY, 0},
+    {ROLE(ADMINISTRATOR), OBJ_STATION, R | C | U, SC_ANY, 0},
+    {ROLE(ADMINISTRATOR), OBJ_USER, R | C | U | A, SC_ANY, 0},
+    {ROLE(ADMINISTRATOR), OBJ_AUDIT, R, SC_ANY, 0},
+    {ROLE(ADMINISTRATOR), OBJ_CLOCK, R | U, SC_ANY, 0},
+
+    /* supervisors oversee their own agency's people and cases */
+    {ROLE(SUPERVISOR), OBJ_USER, R, SC_AGENCY, 0},
+    {ROLE(SUPERVISOR), OBJ_CASE, R | U, SC_AGENCY, 0},
+    {ROLE(SUPERVISOR), OBJ_AGGREGATE, R, SC_ANY, 0},
+
+    /* starting a response */
+    {ROLE(HOTLINE_WORKER), OBJ_CASE, C, SC_ANY, 0},
+    {ROLE(OFFICER), OBJ_CASE, C, SC_ANY, 0},
+    {ROLE(SITE_STAFF), OBJ_CASE, C, SC_ANY, 0},
+
+    /* working a case: only its team */
+    {ROLE(HOTLINE_WORKER), OBJ_CASE, R | U, SC_TEAM, 0},
+    {ROLE(RESPONDER), OBJ_CASE, R | U, SC_TEAM, 0},
+    {ROLE(ADVOCATE), OBJ_CASE, R | U, SC_TEAM, 0},
+    {ROLE(CLINICIAN), OBJ_CASE, R | U, SC_TEAM, 0},
+    {ROLE(OFFICER), OBJ_CASE, R, SC_TEAM, 0},
+    {ROLE(SITE_STAFF), OBJ_CASE, R, SC_TEAM, 0},
+
+    /* figures and the directory */
+    {ROLE(ANALYST), OBJ_AGGREGATE, R, SC_ANY, 0},
+    {ROLE(DIRECTORY_EDITOR), OBJ_DIRECTORY, R | C | U, SC_ANY, 0},
+};
+
+#define NRULES (sizeof rules / sizeof rules[0])
+
+static int
+rule_applies(const rule *ru, const principal *p, policy_action act, policy_object obj)
+{
+    return ru->obj == obj && (ru->actions & (unsigned)act) && (ru->roles & p->roles) &&
+           (p->mfa_ok || ru->without_mfa);
+}
+
+int
+policy_check(const principal *p, policy_action act, policy_object obj, const policy_ctx *ctx)
+{
+    if (!p || p->user_id <= 0)
+        return 0;
+    for (size_t i = 0; i < NRULES; i++) {
+        const rule *ru = &rules[i];
+        if (!rule_applies(ru, p, act, obj))
+            continue;
+        switch (ru->sc) {
+        case SC_ANY:
+            return 1;
+        case SC_AGENCY:
+            if (ctx && ctx->agency_id == p->agency_id && p->agency_id > 0)
+                return 1;
+            break;
+        case SC_TEAM:
+            if (ctx && ctx->on_case_team)
+                return 1;
+            break;
+        case SC_SELF:
+            if (ctx && ctx->user_id == p->user_id)
+                return 1;
+            break;
+        }
+    }
+    return 0;
+}
+
+int
+policy_may_some(const principal *p, policy_action act, policy_object obj)
+{
+    if (!p || p->user_id <= 0)
+        return 0;
+    for (size_t i = 0; i < NRULES; i++)
+        if (rule_applies(&rules[i], p, act, obj) && rules[i].sc != SC_SELF)
+            return 1;
+    return 0;
+}
+
+int
+policy_may_all(const principal *p, policy_action act, policy_object obj)
+{
+    if (!p || p->user_id <= 0)
+        return 0;
+    for (size_t i = 0; i < NRULES; i++)
+        if (rule_applies(&rules[i], p, act, obj) && rules[i].sc == SC_ANY)
+            return 1;
+    return 0;
+}
+
+const char *
+policy_object_name(policy_object obj)
+{
+    static const char *const names[OBJ__MAX] = {
+        "agency", "station", "user", "audit", "clock", "case", "aggregate", "directory",
+    };
+    return obj < OBJ__MAX ? names[obj] : "unknown";
+}

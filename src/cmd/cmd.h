@@ -1,0 +1,33 @@
+/*
+ * cmd.h - the subcommands of the haven program and what they share:
+ * finding the data directory, opening the database and the key file.
+ */
+#ifndef HAVEN_CMD_H
+#define HAVEN_CMD_H
+
+#include "core/config.h"
+#include "core/crypt.h"
+#include "store/store.h"
+
+int cmd_serve(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+/* --data, else $HAVEN_DATA, else ./var. */
+const char *cmd_data_dir(const char *given);
+/* Creates DIR (mode 0700) if missing, opens the key file and the database,
+ * and applies migrations. Prints a message and returns non-zero on failure. */
+int cmd_open(const char *dir, const haven_config *cfg, store **st, crypt_keys **keys);
+/* Sets the argon2id cost from CFG, overridden by $HAVEN_PASSWORD_COST. */
+void cmd_password_cost(const haven_config *cfg);
+/* Reads one line (without its newline) from stdin into OUT. */
+int cmd_read_line(char *out, size_t outsz);
+/* A random password of 20 characters from an unambiguous alphabet. */
+void cmd_random_password(char out[24]);
+
+#endif

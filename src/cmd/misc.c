@@ -1,0 +1,174 @@
+/*
+ * misc.c - `haven migrate`, `haven audit verify`, `haven key rotate`,
+ * `haven version` and `haven help`.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <microhttpd.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/audit.h"
+#include "cmd/cmd.h"
+
+/* Parses only --data and --help; returns -1 to exit with *RC. */
+static int
+data_only(int argc, char **argv, const char *usage, const char **data, int *rc)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+        if (ch == 'd') {
+            *data = optarg;
+        } else {
+            fputs(usage, ch == 'h' ? stdout : stderr);
+            *rc = ch == 'h' ? 0 : 2;
+            return -1;
+        }
+    }
+    return optind;
+}
+
+int
+cmd_migrate(int argc, char **argv)
+{
+    static const char usage[] = "usage: haven migrate [--data DIR]\n\n"
+                                "Applies every schema migration not yet applied, each in its own\n"
+                                "transaction, and prints the schema version.\n";
+    const char *data = NULL;
+    int rc = 0;
+    if (data_only(argc, argv, usage, &data, &rc) < 0)
+        return rc;
+    haven_config cfg;
+    config_defaults(&cfg);
+    store *st;
+    crypt_keys *keys;
+    if (cmd_open(cmd_data_dir(data), &cfg, &st, &keys) != 0)
+        return 1;
+    int version = 0;
+    store_schema_version(st, &version);
+    printf("schema version %d (%s)\n", version, store_backend(st));
+    store_close(st);
+    crypt_free(keys);
+    return 0;
+}
+
+int
+cmd_audit(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: haven audit verify [--data DIR]\n\n"
+        "Checks the audit log's hash chain. Exits 0 if every entry is intact; otherwise\n"
+        "exits 1 and names the first entry that was changed, removed or added by hand.\n";
+    const char *data = NULL;
+    int rc = 0;
+    int first = data_only(argc, argv, usage, &data, &rc);
+    if (first < 0)
+        return rc;
+    if (argc - first != 1 || strcmp(argv[first], "verify") != 0) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    haven_config cfg;
+    config_defaults(&cfg);
+    store *st;
+    crypt_keys *keys;
+    if (cmd_open(cmd_data_dir(data), &cfg, &st, &keys) != 0)
+        return 1;
+    audit_report rep;
+    hv_result r = audit_verify(st, keys, &rep);
+    store_close(st);
+    crypt_free(keys);
+    if (r == HV_OK) {
+        printf("audit log intact: %lld entries verified\n", (long long)rep.entries);
+        return 0;
+    }
+    if (r == HV_ERR_TAMPER) {
+        printf("audit log BROKEN at entry %lld: %s\n", (long long)rep.bad_id, rep.why);
+        return 1;
+    }
+    fprintf(stderr, "haven: cannot verify the audit log: %s\n", hv_strerror(r));
+    return 1;
+}
+
+int
+cmd_key(int argc, char **argv)
+{
+    static const char usage[] =
+        "usage: haven key rotate [--data DIR]\n\n"
+        "Adds a new encryption key to DIR/haven.key and makes it the one new writes use.\n"
+        "Older keys stay in the file so existing data still decrypts. See docs/keys.md.\n";
+    const char *data = NULL;
+    int rc = 0;
+    int first = data_only(argc, argv, usage, &data, &rc);
+    if (first < 0)
+        return rc;
+    if (argc - first != 1 || strcmp(argv[first], "rotate") != 0) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (sodium_init() < 0)
+        return 1;
+    uint32_t id = 0;
+    hv_result r = crypt_rotate(cmd_data_dir(data), &id);
+    if (r != HV_OK) {
+        fprintf(stderr, "haven: cannot rotate the key: %s\n", hv_strerror(r));
+        return 1;
+    }
+    printf("new encryption key %u is now active; restart haven servers to use it\n", id);
+    return 0;
+}
+
+int
+cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("haven %s (SQLite %s, libmicrohttpd %s, jansson %s, libsodium %s)\n", HAVEN_VERSION,
+           sqlite3_libversion(), MHD_get_version(), JANSSON_VERSION, sodium_version_string());
+    return 0;
+}
+
+static void
+emit_line(const char *line, void *ctx)
+{
+    (void)ctx;
+    puts(line);
+}
+
+int
+cmd_help(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "config") == 0) {
+        haven_config cfg;
+        config_defaults(&cfg);
+        puts("# haven configuration (INI); these are the defaults.");
+        config_describe(&cfg, emit_line, NULL);
+        return 0;
+    }
+    fputs("usage: haven COMMAND [options]\n"
+          "\n"
+          "haven runs a county's First Responder Protocol for commercially sexually\n"
+          "exploited children: intake, routing, the protocol's clocks, the team, the audit.\n"
+          "\n"
+          "commands:\n"
+          "  serve         serve the web application and API\n"
+          "  migrate       bring the database schema up to date\n"
+          "  demo          create a database with synthetic demo data\n"
+          "  user          add a user, set a password, disable, enable, unlock, tokens\n"
+          "  audit verify  check the audit log's hash chain\n"
+          "  key rotate    add a new field-encryption key\n"
+          "  version       print the version\n"
+          "  help [config] this text, or every configuration key\n"
+          "\n"
+          "Every command takes --data DIR (default ./var, or $HAVEN_DATA) and --help.\n",
+          stdout);
+    return 0;
+}

@@ -1,0 +1,251 @@
+/* config.c - the typed configuration table (see config.h). */
+#include "core/config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+typedef enum conf_type { CONF_STR, CONF_LONG, CONF_BOOL } conf_type;
+
+typedef struct conf_key {
+    const char *section;
+    const char *name;
+    conf_type type;
+    size_t offset;
+    size_t size; /* for strings: the buffer size */
+    long min, max;
+    const char *def;
+    const char *help;
+} conf_key;
+
+#define OFF(f) offsetof(haven_config, f)
+#define SZ(f)  sizeof(((haven_config *)0)->f)
+#define STR(s, n, f, d, h)                                                                         \
+    {                                                                                              \
+        s, n, CONF_STR, OFF(f), SZ(f), 0, 0, d, h                                                  \
+    }
+#define NUM(s, n, f, lo, hi, d, h)                                                                 \
+    {                                                                                              \
+        s, n, CONF_LONG, OFF(f), SZ(f), lo, hi, d, h                                               \
+    }
+#define BOOL(s, n, f, d, h)                                                                        \
+    {                                                                                              \
+        s, n, CONF_BOOL, OFF(f), SZ(f), 0, 1, d, h                                                 \
+    }
+
+static const conf_key conf_keys[] = {
+    STR("server", "listen", listen, "127.0.0.1:8080", "address:port to serve on"),
+    STR("server", "web_dir", web_dir, "", "directory of web assets (default: built-in path)"),
+    NUM("server", "max_body_bytes", max_body_bytes, 1024, 64L << 20, "1048576",
+        "largest request body accepted"),
+    NUM("server", "max_header_bytes", max_header_bytes, 4096, 1L << 20, "32768",
+        "memory for one connection's request line and headers"),
+    NUM("server", "max_connections", max_connections, 8, 100000, "1024",
+        "simultaneous connections"),
+    NUM("server", "per_ip_connections", per_ip_connections, 0, 100000, "0",
+        "simultaneous connections from one address (0: no limit)"),
+    NUM("server", "request_timeout_s", request_timeout_s, 1, 3600, "30",
+        "idle time before a connection is closed"),
+    NUM("server", "threads", threads, 0, 256, "0", "worker threads (0: two per core)"),
+    STR("server", "tls_cert", tls_cert, "", "PEM certificate file: enables built-in TLS"),
+    STR("server", "tls_key", tls_key, "", "PEM private key file"),
+    BOOL("server", "access_log", access_log, "true", "log one line per request"),
+    STR("server", "log_level", log_level, "info", "debug, info, warn or error"),
+    BOOL("server", "test_clock", test_clock, "false",
+         "allow administrators to set the clock (tests only)"),
+    BOOL("server", "trust_proxy", trust_proxy, "false",
+         "take the client address from X-Forwarded-For (behind nginx)"),
+    NUM("security", "session_idle_minutes", session_idle_minutes, 1, 24 * 60, "30",
+        "sign out after this long without a request"),
+    NUM("security", "session_absolute_hours", session_absolute_hours, 1, 24 * 30, "12",
+        "sign out this long after sign-in, whatever the activity"),
+    NUM("security", "login_max_failures", login_max_failures, 1, 100, "5",
+        "failed sign-ins before an account locks"),
+    NUM("security", "lockout_minutes", lockout_minutes, 1, 24 * 60, "15",
+        "how long a locked account stays locked"),
+    NUM("security", "login_rate_per_minute", login_rate_per_minute, 1, 100000, "30",
+        "sign-in attempts allowed per client address per minute"),
+    STR("security", "password_cost", password_cost, "interactive",
+        "argon2id cost: interactive, moderate or min (tests only)"),
+    NUM("database", "readers", db_readers, 1, 64, "4", "read connections"),
+    NUM("database", "busy_timeout_ms", db_busy_timeout_ms, 0, 600000, "5000",
+        "wait this long for a lock"),
+    BOOL("database", "synchronous_full", db_synchronous_full, "true",
+         "fsync every commit (survives power loss, not only crashes)"),
+};
+
+#define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
+
+static const conf_key *
+config_find(const char *section, const char *name)
+{
+    for (size_t i = 0; i < CONF_NKEYS; i++)
+        if (strcmp(conf_keys[i].section, section) == 0 && strcmp(conf_keys[i].name, name) == 0)
+            return &conf_keys[i];
+    return NULL;
+}
+
+static hv_result
+config_apply(haven_config *cfg, const conf_key *k, const char *value, char *err, size_t errsz)
+{
+    char *field = (char *)cfg + k->offset;
+    switch (k->type) {
+    case CONF_STR:
+        if (strlen(value) >= k->size) {
+            snprintf(err, errsz, "key '%s': value longer than %zu characters", k->name,
+                     k->size - 1);
+            return HV_ERR_CONFIG;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return HV_OK;
+    case CONF_LONG: {
+        char *end;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end != '\0') {
+            snprintf(err, errsz, "key '%s': '%s' is not a whole number", k->name, value);
+            return HV_ERR_CONFIG;
+        }
+        if (v < k->min || v > k->max) {
+            snprintf(err, errsz, "key '%s': %ld is outside %ld..%ld", k->name, v, k->min, k->max);
+            return HV_ERR_CONFIG;
+        }
+        *(long *)field = v;
+        return HV_OK;
+    }
+    case CONF_BOOL:
+        if (!strcasecmp(value, "true") || !strcasecmp(value, "yes") || !strcmp(value, "1") ||
+            !strcasecmp(value, "on")) {
+            *(int *)field = 1;
+        } else if (!strcasecmp(value, "false") || !strcasecmp(value, "no") || !strcmp(value, "0") ||
+                   !strcasecmp(value, "off")) {
+            *(int *)field = 0;
+        } else {
+            snprintf(err, errsz, "key '%s': '%s' is not true or false", k->name, value);
+            return HV_ERR_CONFIG;
+        }
+        return HV_OK;
+    }
+    return HV_ERR_CONFIG;
+}
+
+void
+config_defaults(haven_config *cfg)
+{
+    char err[64];
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < CONF_NKEYS; i++)
+        (void)config_apply(cfg, &conf_keys[i], conf_keys[i].def, err, sizeof err);
+}
+
+hv_result
+config_set(haven_config *cfg, const char *section, const char *key, const char *value, char *err,
+           size_t errsz)
+{
+    const conf_key *k = config_find(section, key);
+    if (!k) {
+        snprintf(err, errsz, "unknown key '%s' in section [%s]", key, section);
+        return HV_ERR_CONFIG;
+    }
+    hv_result r = config_apply(cfg, k, value, err, errsz);
+    if (r == HV_OK && strcmp(key, "log_level") == 0 && strcmp(value, "debug") &&
+        strcmp(value, "info") && strcmp(value, "warn") && strcmp(value, "error")) {
+        snprintf(err, errsz, "key 'log_level': '%s' is not debug, info, warn or error", value);
+        return HV_ERR_CONFIG;
+    }
+    if (r == HV_OK && strcmp(key, "password_cost") == 0 && strcmp(value, "interactive") &&
+        strcmp(value, "moderate") && strcmp(value, "min")) {
+        snprintf(err, errsz, "key 'password_cost': '%s' is not interactive, moderate or min",
+                 value);
+        return HV_ERR_CONFIG;
+    }
+    return r;
+}
+
+typedef struct config_parse {
+    haven_config *cfg;
+    char *err;
+    size_t errsz;
+    const char *path;
+    int failed;
+    FILE *f;
+    int lineno; /* counted by the reader: libinih's handler is not told */
+} config_parse;
+
+static char *
+config_reader(char *str, int num, void *stream)
+{
+    config_parse *p = stream;
+    char *line = fgets(str, num, p->f);
+    if (line)
+        p->lineno++;
+    return line;
+}
+
+static int
+config_handler(void *user, const char *section, const char *name, const char *value)
+{
+    config_parse *p = user;
+    int lineno = p->lineno;
+    char why[256];
+    if (p->failed)
+        return 0;
+    if (config_set(p->cfg, section, name, value, why, sizeof why) != HV_OK) {
+        snprintf(p->err, p->errsz, "%s:%d: %s", p->path, lineno, why);
+        p->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+hv_result
+config_load(haven_config *cfg, const char *path, char *err, size_t errsz)
+{
+    config_parse p = {cfg, err, errsz, path, 0, fopen(path, "r"), 0};
+    if (!p.f) {
+        snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+        return HV_ERR_CONFIG;
+    }
+    int rc = ini_parse_stream(config_reader, &p, config_handler, &p);
+    fclose(p.f);
+    if (p.failed)
+        return HV_ERR_CONFIG;
+    if (rc != 0) {
+        snprintf(err, errsz, "%s:%d: syntax error", path, rc);
+        return HV_ERR_CONFIG;
+    }
+    return HV_OK;
+}
+
+void
+config_describe(const haven_config *cfg, void (*emit)(const char *line, void *ctx), void *ctx)
+{
+    const char *section = "";
+    char line[1024];
+    for (size_t i = 0; i < CONF_NKEYS; i++) {
+        const conf_key *k = &conf_keys[i];
+        const char *field = (const char *)cfg + k->offset;
+        if (strcmp(section, k->section) != 0) {
+            section = k->section;
+            snprintf(line, sizeof line, "\n[%s]", section);
+            emit(line, ctx);
+        }
+        snprintf(line, sizeof line, "# %s", k->help);
+        emit(line, ctx);
+        switch (k->type) {
+        case CONF_STR:
+            snprintf(line, sizeof line, "%s = %s", k->name, field);
+            break;
+        case CONF_LONG:
+            snprintf(line, sizeof line, "%s = %ld", k->name, *(const long *)field);
+            break;
+        case CONF_BOOL:
+            snprintf(line, sizeof line, "%s = %s", k->name, *(const int *)field ? "true" : "false");
+            break;
+        }
+        emit(line, ctx);
+    }
+}

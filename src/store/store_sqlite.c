@@ -1,0 +1,599 @@
+/*
+ * store_sqlite.c - the embedded SQLite backend of store.h.
+ *
+ * One writer connection guarded by a mutex (writes are serialised: SQLite
+ * allows one writer anyway, and doing it here avoids busy loops), and a pool
+ * of read-only connections that see WAL snapshots. Prepared statements are
+ * cached per connection, keyed by the SQL text. The database is
+ * DIR/haven.db in WAL mode with foreign keys on.
+ */
+#include "store/store.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "store/migrations.h"
+
+#define STMT_CACHE 128
+
+typedef struct stmt_slot {
+    const char *sql; /* points at the caller's (static) SQL text */
+    sqlite3_stmt *stmt;
+} stmt_slot;
+
+struct store_conn {
+    store *st;
+    sqlite3 *db;
+    int writer;
+    int in_tx;
+    struct store_conn *next_free;
+    stmt_slot cache[STMT_CACHE];
+};
+
+struct store {
+    char *path;
+    store_options opt;
+    store_conn *writer;
+    pthread_mutex_t wlock;
+    store_conn *readers;
+    int nreaders;
+    store_conn *free_readers;
+    pthread_mutex_t rlock;
+    pthread_cond_t rcond;
+    atomic_uint_fast64_t errors;
+};
+
+struct store_row {
+    sqlite3_stmt *stmt;
+};
+
+static hv_result
+sqlite_result(store_conn *c, int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW:
+        return HV_OK;
+    case SQLITE_CONSTRAINT:
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return HV_ERR_CONFLICT;
+        if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+            return HV_ERR_INVALID;
+        break;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        atomic_fetch_add(&c->st->errors, 1);
+        return HV_ERR_BUSY;
+    case SQLITE_NOMEM:
+        return HV_ERR_NOMEM;
+    default:
+        break;
+    }
+    atomic_fetch_add(&c->st->errors, 1);
+    log_event(LOG_ERROR, "database error",
+              json_pack("{s:i, s:s}", "code", rc, "error", sqlite3_errmsg(c->db)));
+    return HV_ERR_DB;
+}
+
+/* Expands the dialect tokens of migrations.h for SQLite. Caller frees. */
+static char *
+sqlite_expand(const char *sql)
+{
+    static const struct {
+        const char *token, *text;
+    } map[] = {{"{ID}", "INTEGER PRIMARY KEY"}, {"{BIGINT}", "INTEGER"}, {"{BLOB}", "BLOB"}};
+    buf b;
+    buf_init(&b, 1 << 20);
+    for (const char *p = sql; *p;) {
+        int hit = 0;
+        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+            size_t n = strlen(map[i].token);
+            if (strncmp(p, map[i].token, n) == 0) {
+                if (buf_adds(&b, map[i].text) != HV_OK)
+                    goto err;
+                p += n;
+                hit = 1;
+                break;
+            }
+        }
+        if (!hit) {
+            if (buf_add(&b, p, 1) != HV_OK)
+                goto err;
+            p++;
+        }
+    }
+    if (!b.data && buf_add(&b, "", 0) != HV_OK)
+        goto err;
+    return buf_take(&b);
+err:
+    buf_free(&b);
+    return NULL;
+}
+
+static hv_result
+conn_open(store *st, store_conn *c, int writer)
+{
+    int flags = (writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+                SQLITE_OPEN_NOMUTEX;
+    memset(c, 0, sizeof *c);
+    c->st = st;
+    c->writer = writer;
+    if (sqlite3_open_v2(st->path, &c->db, flags, NULL) != SQLITE_OK) {
+        log_event(LOG_ERROR, "cannot open database",
+                  json_pack("{s:s}", "error", c->db ? sqlite3_errmsg(c->db) : "out of memory"));
+        sqlite3_close(c->db);
+        c->db = NULL;
+        return HV_ERR_DB;
+    }
+    sqlite3_busy_timeout(c->db, st->opt.busy_timeout_ms);
+    char pragmas[256];
+    if (writer)
+        snprintf(pragmas, sizeof pragmas,
+                 "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;",
+                 st->opt.synchronous_full ? "FULL" : "NORMAL");
+    else
+        snprintf(pragmas, sizeof pragmas, "PRAGMA foreign_keys=ON; PRAGMA query_only=1;");
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+        log_event(LOG_ERROR, "cannot configure database",
+                  json_pack("{s:s}", "error", msg ? msg : "?"));
+        sqlite3_free(msg);
+        sqlite3_close(c->db);
+        c->db = NULL;
+        return HV_ERR_DB;
+    }
+    return HV_OK;
+}
+
+static void
+conn_close(store_conn *c)
+{
+    if (!c->db)
+        return;
+    for (int i = 0; i < STMT_CACHE; i++)
+        sqlite3_finalize(c->cache[i].stmt);
+    sqlite3_close(c->db);
+    c->db = NULL;
+}
+
+hv_result
+store_open(const char *dir, const store_options *opt, store **out)
+{
+    store *st = calloc(1, sizeof *st);
+    if (!st)
+        return HV_ERR_NOMEM;
+    st->opt.readers = 4;
+    st->opt.busy_timeout_ms = 5000;
+    st->opt.synchronous_full = 1;
+    if (opt) {
+        if (opt->readers > 0)
+            st->opt.readers = opt->readers;
+        if (opt->busy_timeout_ms >= 0)
+            st->opt.busy_timeout_ms = opt->busy_timeout_ms;
+        st->opt.synchronous_full = opt->synchronous_full;
+    }
+    size_t n = strlen(dir) + sizeof "/haven.db";
+    st->path = malloc(n);
+    if (!st->path) {
+        free(st);
+        return HV_ERR_NOMEM;
+    }
+    snprintf(st->path, n, "%s/haven.db", dir);
+    pthread_mutex_init(&st->wlock, NULL);
+    pthread_mutex_init(&st->rlock, NULL);
+    pthread_cond_init(&st->rcond, NULL);
+    st->writer = calloc(1, sizeof *st->writer);
+    st->readers = calloc((size_t)st->opt.readers, sizeof *st->readers);
+    if (!st->writer || !st->readers)
+        goto nomem;
+    if (conn_open(st, st->writer, 1) != HV_OK)
+        goto fail;
+    for (int i = 0; i < st->opt.readers; i++) {
+        if (conn_open(st, &st->readers[i], 0) != HV_OK)
+            goto fail;
+        st->nreaders++;
+        st->readers[i].next_free = st->free_readers;
+        st->free_readers = &st->readers[i];
+    }
+    *out = st;
+    return HV_OK;
+nomem:
+    store_close(st);
+    return HV_ERR_NOMEM;
+fail:
+    store_close(st);
+    return HV_ERR_DB;
+}
+
+void
+store_close(store *st)
+{
+    if (!st)
+        return;
+    if (st->readers) {
+        /* wait for every borrowed reader to come back */
+        pthread_mutex_lock(&st->rlock);
+        for (;;) {
+            int free_count = 0;
+            for (store_conn *c = st->free_readers; c; c = c->next_free)
+                free_count++;
+            if (free_count >= st->nreaders)
+                break;
+            pthread_cond_wait(&st->rcond, &st->rlock);
+        }
+        pthread_mutex_unlock(&st->rlock);
+        for (int i = 0; i < st->nreaders; i++)
+            conn_close(&st->readers[i]);
+    }
+    if (st->writer) {
+        pthread_mutex_lock(&st->wlock);
+        conn_close(st->writer);
+        pthread_mutex_unlock(&st->wlock);
+    }
+    pthread_mutex_destroy(&st->wlock);
+    pthread_mutex_destroy(&st->rlock);
+    pthread_cond_destroy(&st->rcond);
+    free(st->readers);
+    free(st->writer);
+    free(st->path);
+    free(st);
+}
+
+const char *
+store_backend(const store *st)
+{
+    (void)st;
+    return "sqlite";
+}
+
+hv_result
+store_read(store *st, store_conn **out)
+{
+    pthread_mutex_lock(&st->rlock);
+    while (!st->free_readers)
+        pthread_cond_wait(&st->rcond, &st->rlock);
+    store_conn *c = st->free_readers;
+    st->free_readers = c->next_free;
+    pthread_mutex_unlock(&st->rlock);
+    c->next_free = NULL;
+    *out = c;
+    return HV_OK;
+}
+
+void
+store_release(store_conn *c)
+{
+    if (!c)
+        return;
+    if (c->writer) {
+        store_rollback(c);
+        return;
+    }
+    store *st = c->st;
+    pthread_mutex_lock(&st->rlock);
+    c->next_free = st->free_readers;
+    st->free_readers = c;
+    pthread_cond_signal(&st->rcond);
+    pthread_mutex_unlock(&st->rlock);
+}
+
+hv_result
+store_begin(store *st, store_conn **out)
+{
+    pthread_mutex_lock(&st->wlock);
+    store_conn *c = st->writer;
+    hv_result r = store_exec(c, "BEGIN IMMEDIATE", NULL, 0, NULL);
+    if (r != HV_OK) {
+        pthread_mutex_unlock(&st->wlock);
+        return r;
+    }
+    c->in_tx = 1;
+    *out = c;
+    return HV_OK;
+}
+
+hv_result
+store_commit(store_conn *c)
+{
+    hv_result r = store_exec(c, "COMMIT", NULL, 0, NULL);
+    if (r != HV_OK)
+        (void)store_exec(c, "ROLLBACK", NULL, 0, NULL);
+    c->in_tx = 0;
+    pthread_mutex_unlock(&c->st->wlock);
+    return r;
+}
+
+void
+store_rollback(store_conn *c)
+{
+    if (!c)
+        return;
+    if (c->in_tx)
+        (void)store_exec(c, "ROLLBACK", NULL, 0, NULL);
+    c->in_tx = 0;
+    pthread_mutex_unlock(&c->st->wlock);
+}
+
+/* Finds or prepares SQL on connection C. */
+static hv_result
+conn_prepare(store_conn *c, const char *sql, sqlite3_stmt **out)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = sql; *p; p++)
+        h = (h ^ (uint8_t)*p) * 16777619u;
+    int start = (int)(h % STMT_CACHE);
+    int victim = start;
+    for (int i = 0; i < 8; i++) {
+        stmt_slot *s = &c->cache[(start + i) % STMT_CACHE];
+        if (s->stmt && (s->sql == sql || strcmp(s->sql, sql) == 0)) {
+            *out = s->stmt;
+            return HV_OK;
+        }
+        if (!s->stmt) {
+            victim = (start + i) % STMT_CACHE;
+            break;
+        }
+    }
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        log_event(LOG_ERROR, "cannot prepare statement",
+                  json_pack("{s:s}", "error", sqlite3_errmsg(c->db)));
+        atomic_fetch_add(&c->st->errors, 1);
+        return HV_ERR_DB;
+    }
+    stmt_slot *s = &c->cache[victim];
+    if (s->stmt)
+        sqlite3_finalize(s->stmt);
+    /* keep our own copy: callers may pass SQL built at run time */
+    s->stmt = stmt;
+    s->sql = sqlite3_sql(stmt);
+    *out = stmt;
+    return HV_OK;
+}
+
+static hv_result
+conn_bind(store_conn *c, sqlite3_stmt *stmt, const store_val *args, int nargs)
+{
+    for (int i = 0; i < nargs; i++) {
+        int rc;
+        switch (args[i].type) {
+        case SV_INT:
+            rc = sqlite3_bind_int64(stmt, i + 1, args[i].i);
+            break;
+        case SV_TEXT:
+            rc = sqlite3_bind_text(stmt, i + 1, args[i].p,
+                                   args[i].len == (size_t)-1 ? -1 : (int)args[i].len,
+                                   SQLITE_TRANSIENT);
+            break;
+        case SV_BLOB:
+            rc = sqlite3_bind_blob(stmt, i + 1, args[i].p, (int)args[i].len, SQLITE_TRANSIENT);
+            break;
+        default:
+            rc = sqlite3_bind_null(stmt, i + 1);
+            break;
+        }
+        if (rc != SQLITE_OK)
+            return sqlite_result(c, rc);
+    }
+    return HV_OK;
+}
+
+hv_result
+store_query(store_conn *c, const char *sql, const store_val *args, int nargs, store_row_fn fn,
+            void *ctx)
+{
+    sqlite3_stmt *stmt;
+    hv_result r = conn_prepare(c, sql, &stmt);
+    if (r != HV_OK)
+        return r;
+    r = conn_bind(c, stmt, args, nargs);
+    if (r == HV_OK) {
+        store_row row = {stmt};
+        for (;;) {
+            int rc = sqlite3_step(stmt);
+            if (rc == SQLITE_ROW) {
+                if (fn && (r = fn(ctx, &row)) != HV_OK)
+                    break;
+                continue;
+            }
+            if (rc != SQLITE_DONE)
+                r = sqlite_result(c, sqlite3_extended_errcode(c->db));
+            break;
+        }
+    }
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return r;
+}
+
+hv_result
+store_exec(store_conn *c, const char *sql, const store_val *args, int nargs, int64_t *changes)
+{
+    hv_result r = store_query(c, sql, args, nargs, NULL, NULL);
+    if (r == HV_OK && changes)
+        *changes = sqlite3_changes64(c->db);
+    return r;
+}
+
+static hv_result
+query_int_row(void *ctx, const store_row *row)
+{
+    int64_t **out = ctx;
+    **out = store_row_int(row, 0);
+    *out = NULL;            /* mark found */
+    return HV_ERR_CONFLICT; /* stop after the first row */
+}
+
+hv_result
+store_query_int(store_conn *c, const char *sql, const store_val *args, int nargs, int64_t *out)
+{
+    int64_t *slot = out;
+    hv_result r = store_query(c, sql, args, nargs, query_int_row, &slot);
+    if (slot == NULL)
+        return HV_OK;
+    return r == HV_OK ? HV_ERR_NOTFOUND : r;
+}
+
+int
+store_row_columns(const store_row *r)
+{
+    return sqlite3_column_count(r->stmt);
+}
+
+const char *
+store_row_name(const store_row *r, int col)
+{
+    return sqlite3_column_name(r->stmt, col);
+}
+
+int
+store_row_isnull(const store_row *r, int col)
+{
+    return sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
+}
+
+int64_t
+store_row_int(const store_row *r, int col)
+{
+    return sqlite3_column_int64(r->stmt, col);
+}
+
+const char *
+store_row_text(const store_row *r, int col)
+{
+    return (const char *)sqlite3_column_text(r->stmt, col);
+}
+
+const void *
+store_row_blob(const store_row *r, int col, size_t *len)
+{
+    const void *p = sqlite3_column_blob(r->stmt, col);
+    *len = (size_t)sqlite3_column_bytes(r->stmt, col);
+    return p;
+}
+
+const char *
+store_errmsg(store_conn *c)
+{
+    return sqlite3_errmsg(c->db);
+}
+
+hv_result
+store_ping(store *st)
+{
+    store_conn *c;
+    int64_t one = 0;
+    hv_result r = store_read(st, &c);
+    if (r != HV_OK)
+        return r;
+    r = store_query_int(c, "SELECT 1", NULL, 0, &one);
+    store_release(c);
+    return r == HV_OK && one == 1 ? HV_OK : HV_ERR_UNAVAILABLE;
+}
+
+uint64_t
+store_error_count(const store *st)
+{
+    return atomic_load(&((store *)st)->errors);
+}
+
+int
+store_latest_version(void)
+{
+    return migrations[migrations_count - 1].version;
+}
+
+static hv_result
+store_exec_script(store_conn *c, const char *text)
+{
+    char *sql = sqlite_expand(text);
+    if (!sql)
+        return HV_ERR_NOMEM;
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, sql, NULL, NULL, &msg);
+    free(sql);
+    if (rc != SQLITE_OK) {
+        log_event(LOG_ERROR, "migration failed", json_pack("{s:s}", "error", msg ? msg : "?"));
+        sqlite3_free(msg);
+        atomic_fetch_add(&c->st->errors, 1);
+        return HV_ERR_DB;
+    }
+    return HV_OK;
+}
+
+hv_result
+store_schema_version(store *st, int *version)
+{
+    store_conn *c;
+    int64_t v = 0;
+    hv_result r = store_begin(st, &c);
+    if (r != HV_OK)
+        return r;
+    r = store_exec(c,
+                   "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                   "name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+                   NULL, 0, NULL);
+    if (r == HV_OK)
+        r = store_query_int(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL, 0,
+                            &v);
+    if (r != HV_OK) {
+        store_rollback(c);
+        return r;
+    }
+    r = store_commit(c);
+    *version = (int)v;
+    return r;
+}
+
+hv_result
+store_migrate(store *st, int *applied)
+{
+    int current = 0, count = 0;
+    hv_result r = store_schema_version(st, &current);
+    if (r != HV_OK)
+        return r;
+    if (current > store_latest_version()) {
+        log_event(LOG_ERROR, "database is newer than this program",
+                  json_pack("{s:i, s:i}", "schema", current, "known", store_latest_version()));
+        return HV_ERR_CONFLICT;
+    }
+    for (int i = 0; i < migrations_count; i++) {
+        const migration *m = &migrations[i];
+        if (m->version <= current)
+            continue;
+        store_conn *c;
+        if ((r = store_begin(st, &c)) != HV_OK)
+            return r;
+        r = store_exec_script(c, m->sql);
+        if (r == HV_OK && m->sqlite_extra)
+            r = store_exec_script(c, m->sqlite_extra);
+        if (r == HV_OK) {
+            store_val args[] = {SV_INTV(m->version), SV_TEXTV(m->name), SV_INTV(clock_now_ms())};
+            r = store_exec(c,
+                           "INSERT INTO schema_migrations (version, name, applied_at) VALUES "
+                           "(?, ?, ?)",
+                           args, 3, NULL);
+        }
+        if (r != HV_OK) {
+            store_rollback(c);
+            return r;
+        }
+        if ((r = store_commit(c)) != HV_OK)
+            return r;
+        log_event(LOG_INFO, "migration applied",
+                  json_pack("{s:i, s:s}", "version", m->version, "name", m->name));
+        count++;
+    }
+    if (applied)
+        *applied = count;
+    return HV_OK;
+}
