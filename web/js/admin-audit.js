@@ -19,7 +19,8 @@ function row(e) {
     el('td', { 'data-label': 'Who' }, e.actor_username || (e.actor_user_id ? `User ${e.actor_user_id}` : el('span', { class: 'muted' }, 'No one signed in'))),
     el('td', { 'data-label': 'Action' }, el('span', { class: 'mono' }, e.action)),
     el('td', { 'data-label': 'Object' }, object),
-    el('td', { 'data-label': 'Outcome', class: `outcome-${outcome.replace(/[^a-z_-]/gi, '')}` }, outcome || '—'),
+    el('td', { 'data-label': 'Outcome', class: `outcome-${outcome.replace(/[^a-z_-]/gi, '')}` },
+      outcome || '—', e.reason ? el('span', { class: 'muted' }, ` (${String(e.reason).replace(/_/g, ' ')})`) : null),
     el('td', { 'data-label': 'Request' }, e.request_id ? el('span', { class: 'mono' }, e.request_id) : '—'),
   );
 }

@@ -126,6 +126,7 @@ function wireCreate() {
     if (!body.username) missing.push({ name: 'username', reason: 'Enter a username.' });
     if (!body.display_name) missing.push({ name: 'display_name', reason: 'Enter the person\'s full name.' });
     if (!body.agency_id) missing.push({ name: 'agency_id', reason: 'Choose the person\'s agency.' });
+    if (!body.roles.length) missing.push({ name: 'roles', reason: 'Choose at least one role.' });
     if (!body.password) missing.push({ name: 'password', reason: 'Enter an initial password.' });
     if (missing.length) {
       showFormError(form, $('#create-alert'), new ApiError(400, {
@@ -231,9 +232,12 @@ function wireEdit() {
       agency_id: Number(f.agency_id.value),
       roles: new FormData(form).getAll('roles'),
     };
-    if (!body.display_name) {
+    const missing = [];
+    if (!body.display_name) missing.push({ name: 'display_name', reason: 'Enter the person\'s full name.' });
+    if (!body.roles.length) missing.push({ name: 'roles', reason: 'Choose at least one role.' });
+    if (missing.length) {
       showFormError(form, $('#edit-alert'), new ApiError(400, {
-        detail: 'Enter the person\'s full name.', invalid_params: [{ name: 'display_name', reason: 'Enter the person\'s full name.' }],
+        detail: missing.length === 1 ? missing[0].reason : 'Check the fields marked below.', invalid_params: missing,
       }));
       return;
     }

@@ -13,10 +13,18 @@ const SESSION_PATH = '/api/v1/session';
 let csrfToken = null;
 let mePromise = null;
 
+/* "the code is not right" -> "The code is not right." (server messages are lower-case). */
+export function sentence(text) {
+  const s = String(text ?? '').trim();
+  if (!s) return s;
+  const first = s[0].toUpperCase() + s.slice(1);
+  return /[.!?…]$/.test(first) ? first : `${first}.`;
+}
+
 /* An error answer from the server, or a failure to reach it. */
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem.detail || problem.title || `request failed (${status})`);
+    super(sentence(problem.detail || problem.title || `request failed (${status})`));
     this.name = 'ApiError';
     this.status = status;
     this.problem = problem;
@@ -34,12 +42,12 @@ export class ApiError extends Error {
     const seen = new Set();
     for (const p of this.problem.invalid_params || []) {
       if (p && p.name && !seen.has(p.name)) {
-        out.push({ name: p.name, reason: p.reason || this.message });
+        out.push({ name: p.name, reason: p.reason ? sentence(p.reason) : this.message });
         seen.add(p.name);
       }
     }
     if (this.problem.field && !seen.has(this.problem.field)) {
-      out.push({ name: this.problem.field, reason: this.problem.detail || this.message });
+      out.push({ name: this.problem.field, reason: this.message });
     }
     return out;
   }

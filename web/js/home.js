@@ -15,11 +15,9 @@ const DESCRIPTIONS = {
 async function main() {
   const ctx = await initPage();
   if (!ctx) return;
-  const { me, roleLabel, kindLabel } = ctx;
+  const { me, roleLabel } = ctx;
   const roles = (me.roles || []).map(roleLabel);
-  const agency = me.agency
-    ? `${me.agency.name} (${kindLabel(me.agency.kind)})`
-    : 'no agency';
+  const agency = me.agency ? me.agency.name : 'no agency';
   $('#signed-in-as').replaceChildren(
     'Signed in as ', el('strong', {}, me.display_name || me.username),
     ` (${me.username}), agency `, el('strong', {}, agency),

@@ -116,7 +116,7 @@ export function showFormError(form, alert, err) {
   let message;
   let firstBad = null;
   if (err instanceof ApiError) {
-    message = err.problem.detail || err.problem.title || err.message;
+    message = err.message;
     for (const { name, reason } of err.fieldErrors) {
       const control = showFieldError(form, name, reason);
       if (control && !firstBad) firstBad = control;
