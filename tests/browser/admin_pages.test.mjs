@@ -239,4 +239,38 @@ describe('admin and account pages', () => {
     await assertAccessible(admin, '/admin/audit');
     assertClean(admin);
   });
+
+  test('on a phone: one column, no sideways scrolling, tap targets of 44px', async () => {
+    await admin.setViewportSize({ width: 390, height: 844 });
+    try {
+      for (const [pathname, ready] of [
+        ['/', (p) => p.getByText(/Signed in as/).waitFor()],
+        ['/admin/users', (p) => p.locator('#users-body tr').first().waitFor()],
+        ['/admin/stations', (p) => p.locator('#stations-body tr').first().waitFor()],
+        ['/account', (p) => p.locator('#profile dt').first().waitFor()],
+      ]) {
+        await admin.goto(pathname);
+        await ready(admin);
+        const report = await admin.evaluate(() => {
+          const small = [...document.querySelectorAll('button, .nav-list a, input:not([type=checkbox]):not([type=radio]), select')]
+            .filter((e) => e.getClientRects().length && !e.closest('dialog:not([open])') && !e.closest('.visually-hidden, .skip-link'))
+            .filter((e) => e.getBoundingClientRect().height < 44 || e.getBoundingClientRect().width < 44)
+            .map((e) => `${e.tagName.toLowerCase()} "${(e.textContent || e.name || '').trim()}" ${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`);
+          const nav = document.querySelector('#site-nav').getBoundingClientRect();
+          const main = document.querySelector('main').getBoundingClientRect();
+          return {
+            overflow: document.documentElement.scrollWidth - window.innerWidth,
+            small,
+            stacked: main.top >= nav.bottom - 1,
+          };
+        });
+        assert.ok(report.overflow <= 0, `${pathname}: page is ${report.overflow}px wider than the phone`);
+        assert.deepEqual(report.small, [], `${pathname}: tap targets under 44px`);
+        assert.ok(report.stacked, `${pathname}: navigation above the content, one column`);
+      }
+      assertClean(admin);
+    } finally {
+      await admin.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
 });

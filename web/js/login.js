@@ -37,6 +37,10 @@ function askForCode() {
   totpInput.focus();
 }
 
+if (new URLSearchParams(location.search).has('next')) {
+  announce(status, 'Sign in to continue.');
+}
+
 form.addEventListener('submit', async (event) => {
   event.preventDefault();
   clearFormErrors(form);
