@@ -192,4 +192,33 @@ describe('login page', () => {
     assertClean(page);
     await closePage(page);
   });
+
+  test('a locked account shows the server\'s lockout message', async () => {
+    const page = await newPage(browser, haven.url);
+    await page.goto('/login');
+    let last = null;
+    // The default policy locks after 5 failures; stop at the first 423.
+    for (let i = 0; i < 8; i++) {
+      await page.getByLabel('Username').fill('analyst');
+      await page.getByLabel('Password', { exact: true }).fill(`wrong-password-${i}`);
+      const answer = page.waitForResponse((r) => r.url().endsWith('/api/v1/session'));
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      last = await answer;
+      if (last.status() === 423) break;
+      assert.equal(last.status(), 401);
+      await page.locator('#page-alert').filter({ hasText: /\S/ }).waitFor();
+    }
+    assert.equal(last.status(), 423, 'the account locks after repeated failures');
+    const problem = await last.json();
+    assert.equal(problem.type, '/problems/locked');
+    await page.locator('#page-alert[role="alert"]').filter({ hasText: problem.detail }).waitFor();
+    // Even the right password is refused while locked, and the page says why.
+    await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
+    const again = page.waitForResponse((r) => r.url().endsWith('/api/v1/session'));
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    assert.equal((await again).status(), 423);
+    assert.equal(new URL(page.url()).pathname, '/login');
+    assertClean(page);
+    await closePage(page);
+  });
 });
