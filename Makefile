@@ -4,6 +4,7 @@
 #   make build         deps, configure + build build/
 #   make test          deps, build/ + ctest, then build-asan/ (ASan+UBSan) + ctest
 #   make bench         deps, Release build in build-release/, bench/http.sh
+#   make fuzz          libFuzzer targets in fuzz/ for FUZZ_SECONDS each (clang)
 #   make format        clang-format -i over the C sources
 #   make format-check  fail if clang-format would change anything
 #   make clean         remove build directories (never var/)
@@ -26,10 +27,10 @@ CLANG_FORMAT ?= clang-format
 HAVEN_DATA   := $(or $(HAVEN_DATA),var)
 HAVEN_LISTEN := $(or $(HAVEN_LISTEN),127.0.0.1:8080)
 
-C_SOURCES = $(sort $(shell find src tests/unit -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null) \
+C_SOURCES = $(sort $(shell find src tests/unit fuzz -type f \( -name '*.c' -o -name '*.h' \) 2>/dev/null) \
                    $(wildcard *.c *.h))
 
-.PHONY: build run test bench format format-check clean
+.PHONY: build run test bench fuzz format format-check clean
 
 build:
 	@scripts/deps.sh run
@@ -55,6 +56,18 @@ bench:
 	$(CMAKE) --build $(RELEASE_DIR) -j$(JOBS) --target haven
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/http.sh
 
+FUZZ_DIR     ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/deps.sh run
+	CC=clang $(CMAKE) -S . -B $(FUZZ_DIR) --log-level=WARNING -DCMAKE_BUILD_TYPE=Debug -DHAVEN_FUZZ=ON
+	$(CMAKE) --build $(FUZZ_DIR) -j$(JOBS) --target fuzzers
+	@for f in $(FUZZ_DIR)/fuzz_*; do \
+	  echo "fuzz: $$f for $(FUZZ_SECONDS) s"; \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$(basename $$f); \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 $(FUZZ_DIR)/corpus/$$(basename $$f) fuzz/seeds || exit 1; \
+	done
+
 format:
 	$(if $(C_SOURCES),$(CLANG_FORMAT) -i $(C_SOURCES),@echo "format: no C sources")
 
@@ -62,4 +75,4 @@ format-check:
 	$(if $(C_SOURCES),$(CLANG_FORMAT) --dry-run --Werror $(C_SOURCES),@echo "format-check: no C sources")
 
 clean:
-	rm -rf -- $(sort $(BUILD_DIR) $(ASAN_DIR) $(RELEASE_DIR) build build-asan build-release)
+	rm -rf -- $(sort $(BUILD_DIR) $(ASAN_DIR) $(RELEASE_DIR) $(FUZZ_DIR) build build-asan build-release build-fuzz)
