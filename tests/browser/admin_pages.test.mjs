@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PASSWORD, freshTotp, startHaven, totp } from '../lib/haven.mjs';
+import { DEMO_PASSWORD, freshTotp, startHaven, stopHaven, totp } from '../lib/haven.mjs';
 import {
   assertAccessible, assertClean, checkPage, closePage, launchBrowser, newPage, signInViaPage, signOutViaPage,
 } from '../lib/browser.mjs';
@@ -30,8 +30,11 @@ describe('admin and account pages', () => {
   });
 
   after(async () => {
-    if (browser) await browser.close();
-    if (haven) await haven.stop();
+    try {
+      if (browser) await browser.close();
+    } finally {
+      await stopHaven(haven);
+    }
   });
 
   test('home page: who is signed in and the admin tools', async () => {

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, loginAdmin, startHaven } from '../lib/haven.mjs';
+import { api, loginAdmin, startHaven, stopHaven } from '../lib/haven.mjs';
 import {
   assertAccessible, assertClean, checkPage, closePage, launchBrowser, newPage, signInViaPage, signOutViaPage,
 } from '../lib/browser.mjs';
@@ -42,8 +42,11 @@ describe('admin users page', () => {
   });
 
   after(async () => {
-    if (browser) await browser.close();
-    if (haven) await haven.stop();
+    try {
+      if (browser) await browser.close();
+    } finally {
+      await stopHaven(haven);
+    }
   });
 
   const usersPageReady = (page) => page.locator('#users-body tr').first().waitFor();

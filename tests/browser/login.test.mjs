@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DEMO_PASSWORD, DEMO_TOTP_SECRET, freshTotp, startHaven } from '../lib/haven.mjs';
+import { DEMO_PASSWORD, DEMO_TOTP_SECRET, freshTotp, startHaven, stopHaven } from '../lib/haven.mjs';
 import {
   assertAccessible, assertClean, checkPage, closePage, launchBrowser, newPage, signInViaPage, signOutViaPage,
 } from '../lib/browser.mjs';
@@ -20,8 +20,11 @@ describe('login page', () => {
   });
 
   after(async () => {
-    if (browser) await browser.close();
-    if (haven) await haven.stop();
+    try {
+      if (browser) await browser.close();
+    } finally {
+      await stopHaven(haven);
+    }
   });
 
   test('renders with labelled fields and no CSP violations', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { SOURCE_DIR, startHaven } from '../lib/haven.mjs';
+import { SOURCE_DIR, startHaven, stopHaven } from '../lib/haven.mjs';
 import { assertClean, closePage, launchBrowser, newPage, signInViaPage } from '../lib/browser.mjs';
 
 const enabled = process.env.HAVEN_SCREENSHOT === '1';
@@ -24,8 +24,11 @@ describe('screenshots', () => {
   });
 
   after(async () => {
-    if (browser) await browser.close();
-    if (haven) await haven.stop();
+    try {
+      if (browser) await browser.close();
+    } finally {
+      await stopHaven(haven);
+    }
   });
 
   async function shot(page, name) {

@@ -135,6 +135,18 @@ export async function startHaven({ args = [], env = {}, demo = true } = {}) {
   return { url, port, dataDir, proc, logs, stop, exited: () => exited };
 }
 
+/*
+ * Stops HAVEN and throws unless it exited cleanly (status 0): a sanitizer
+ * report or a crash during the suite fails it, with the stderr tail.
+ */
+export async function stopHaven(haven) {
+  if (!haven) return;
+  const exit = await haven.stop();
+  if (!exit || exit.code !== 0) {
+    throw new Error(`haven serve did not exit cleanly (${JSON.stringify(exit)}); stderr tail:\n${haven.logs.slice(-30).join('\n')}`);
+  }
+}
+
 /* ---- TOTP (RFC 6238: HMAC-SHA1, 30-second steps, 6 digits) --------------- */
 
 export function base32Decode(s) {
