@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, loginAdmin, startHaven, stopHaven } from '../lib/haven.mjs';
+import { api, freshTotp, loginAdmin, startHaven, stopHaven } from '../lib/haven.mjs';
 import {
   assertAccessible, assertClean, checkPage, closePage, launchBrowser, newPage, signInViaPage, signOutViaPage,
 } from '../lib/browser.mjs';
@@ -207,6 +207,51 @@ describe('admin users page', () => {
     const page = await newPage(browser, haven.url);
     await signInViaPage(page, haven.url, NEW_USER.username, fresh);
     await page.getByText(`${NEW_USER.display_name} Jr`).first().waitFor();
+    assertClean(page);
+    await closePage(page);
+  });
+
+  test('a new supervisor must set up two-step sign-in first', async () => {
+    const username = `frp.super${process.pid % 1000}`;
+    const password = 'granite-orchard-signal-58';
+    await admin.goto('/admin/users');
+    await usersPageReady(admin);
+    await admin.getByRole('button', { name: 'New user' }).click();
+    const dialog = admin.getByRole('dialog', { name: 'New user' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Username').fill(username);
+    await dialog.getByLabel('Full name').fill('Morgan Supervisor');
+    await dialog.getByLabel('Agency').selectOption(String(agency.id));
+    await dialog.getByRole('checkbox', { name: 'Supervisor' }).check();
+    await dialog.getByLabel('Initial password').fill(password);
+    const created = admin.waitForResponse((r) => r.url().endsWith('/api/v1/users') && r.request().method() === 'POST');
+    await dialog.getByRole('button', { name: 'Create user' }).click();
+    assert.equal((await created).status(), 201);
+    await dialog.waitFor({ state: 'hidden' });
+    assertClean(admin);
+
+    const page = await newPage(browser, haven.url);
+    await page.goto('/login');
+    await page.getByLabel('Username').fill(username);
+    await page.getByLabel('Password', { exact: true }).fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => u.pathname === '/account');
+    const me = await page.evaluate(async () => (await fetch('/api/v1/me')).json());
+    assert.equal(me.totp_enrollment_required, true, 'a supervisor without a second factor must enrol');
+    await page.locator('#totp-status').filter({ hasText: /requires two-step sign-in/ }).waitFor();
+
+    // Any other page sends the user back here until the factor is set up.
+    await page.goto('/');
+    await page.waitForURL((u) => u.pathname === '/account');
+
+    await page.getByRole('button', { name: 'Set up authenticator app' }).click();
+    const secret = (await page.locator('#totp-secret').filter({ hasText: /\S/ }).textContent()).replace(/\s+/g, '');
+    await page.getByLabel('6-digit code from your authenticator app').fill(await freshTotp(haven.url, username, secret));
+    await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+    await page.locator('#totp-status').filter({ hasText: 'Two-step sign-in is on' }).waitFor();
+    await page.getByRole('link', { name: 'Continue to haven' }).click();
+    await page.getByText(/Signed in as/).waitFor();
+    assert.equal(new URL(page.url()).pathname, '/');
     assertClean(page);
     await closePage(page);
   });

@@ -76,9 +76,9 @@ function wireTotp(state) {
         if (me && me.csrf_token) setCsrfToken(me.csrf_token);
         state.me = me && me.username ? me : await getMe({ refresh: true });
         form.reset();
+        const wasRequired = !!state.required;
         renderTotp({ ...state.me, totp_enabled: true });
-        const banner = $('#enroll-banner');
-        if (banner) banner.hidden = true;
+        $('#totp-continue').hidden = !wasRequired;
         announce(statusRegion, 'Two-step sign-in is on. From now on haven asks for a code from your app when you sign in.');
         $('#totp-heading').focus();
       } catch (err) {
@@ -127,7 +127,7 @@ function wirePassword() {
 async function main() {
   const ctx = await initPage();
   if (!ctx) return;
-  const state = { me: ctx.me };
+  const state = { me: ctx.me, required: !!ctx.me.totp_enrollment_required };
   $('#totp-heading').setAttribute('tabindex', '-1');
   renderProfile(ctx.me, ctx.roleLabel, ctx.kindLabel);
   renderTotp(ctx.me);

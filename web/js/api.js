@@ -123,7 +123,15 @@ export async function api(method, path, body, options = {}) {
     /* Stop the caller here: the page is going away. */
     return new Promise(() => {});
   }
-  if (!res.ok) throw new ApiError(res.status, await readProblem(res));
+  if (!res.ok) {
+    const err = new ApiError(res.status, await readProblem(res));
+    /* The account must enrol a second factor before anything else. */
+    if (res.status === 403 && err.type === 'totp-enrollment-required' && location.pathname !== '/account') {
+      location.assign('/account');
+      return new Promise(() => {});
+    }
+    throw err;
+  }
   if (res.status === 204) return null;
   const text = await res.text();
   if (!text) return null;

@@ -82,10 +82,19 @@ export async function initPage({ requires } = {}) {
     pageError(err instanceof ApiError ? err.message : 'Could not load your account.');
     return null;
   }
-  try {
-    meta = await getMeta();
-  } catch {
-    /* Labels fall back to the raw values. */
+  /* A role that needs a second factor gets nothing else until it is set up. */
+  if (me.totp_enrollment_required && location.pathname !== '/account') {
+    location.assign('/account');
+    return null;
+  }
+  /* Until a required second factor is set up the server answers little
+   * more than /me and /me/totp; labels then fall back to the raw values. */
+  if (!me.totp_enrollment_required) {
+    try {
+      meta = await getMeta();
+    } catch {
+      /* Labels fall back to the raw values. */
+    }
   }
   const roleLabel = labeller(meta.roles);
   const kindLabel = labeller(meta.agency_kinds);
@@ -104,10 +113,6 @@ export async function initPage({ requires } = {}) {
       content.hidden = false;
     }
     return null;
-  }
-  if (me.totp_enrollment_required && location.pathname !== '/account') {
-    const banner = $('#enroll-banner');
-    if (banner) banner.hidden = false;
   }
   return ctx;
 }
