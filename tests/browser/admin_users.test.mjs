@@ -255,4 +255,19 @@ describe('admin users page', () => {
     assertClean(page);
     await closePage(page);
   });
+
+  test('a supervisor sees the users list read-only', async () => {
+    const page = await newPage(browser, haven.url);
+    await signInViaPage(page, haven.url, 'supervisor');
+    const me = await page.evaluate(async () => (await fetch('/api/v1/me')).json());
+    assert.ok(me.can.includes('users.read'), 'supervisors read the users of their agency');
+    assert.ok(!me.can.includes('users.write'));
+    await checkPage(page, '/admin/users', { ready: usersPageReady });
+    assert.equal(await page.getByRole('button', { name: 'New user' }).isVisible(), false, 'no New user button');
+    assert.equal(await page.locator('#users-body button').count(), 0, 'no Edit buttons');
+    assert.equal(await page.locator('#users-table thead th').count(), 6, 'no actions column');
+    const agencies = await page.locator('#users-body tr td:nth-of-type(2)').allTextContents();
+    assert.ok(agencies.length >= 1 && agencies.every((a) => a === me.agency.name), `only the supervisor's agency: ${agencies}`);
+    await closePage(page);
+  });
 });
