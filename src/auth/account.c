@@ -28,7 +28,7 @@ static const field_desc user_fields[] = {
     {"username", FT_TEXT, F_REQUIRED | F_CREATEONLY | F_SEARCH, 3, 64, NULL, NULL,
      "Sign-in name (a-z, 0-9, . _ -)"},
     {"display_name", FT_TEXT, F_REQUIRED | F_SEARCH, 1, 120, NULL, NULL, "Name shown to others"},
-    {"email", FT_EMAIL, 0, 0, 254, NULL, NULL, "Work e-mail"},
+    {"email", FT_EMAIL, F_SEARCH, 0, 254, NULL, NULL, "Work e-mail"},
     {"agency_id", FT_REF, F_REQUIRED, 0, 0, NULL, "agency", "Agency"},
     {"roles", FT_ENUMLIST, F_REQUIRED | F_VIRTUAL, 1, ROLE__MAX, role_names, NULL, "Roles"},
     {"password", FT_TEXT, F_REQUIRED | F_VIRTUAL | F_CREATEONLY | F_HIDDEN | F_RAW, 1, 256, NULL,
