@@ -10,7 +10,7 @@
 #include "core/clock.h"
 
 static const field_desc agency_fields[] = {
-    {"name", FT_TEXT, F_REQUIRED | F_SEARCH, 2, 160, NULL, NULL, "Agency name"},
+    {"name", FT_TEXT, F_REQUIRED | F_SEARCH | F_UNIQUE, 2, 160, NULL, NULL, "Agency name"},
     {"kind", FT_ENUM, F_REQUIRED, 0, 0, agency_kind_names, NULL, "Kind of agency"},
     {"active", FT_BOOL, 0, 0, 0, NULL, NULL, "Active (inactive agencies keep their history)"},
 };
@@ -18,14 +18,14 @@ const record_desc account_agency_desc = {"agency", "agency", agency_fields, 3, "
 
 static const field_desc station_fields[] = {
     {"agency_id", FT_REF, F_REQUIRED, 0, 0, NULL, "agency", "Law-enforcement agency"},
-    {"name", FT_TEXT, F_REQUIRED | F_SEARCH, 2, 160, NULL, NULL, "Station name"},
+    {"name", FT_TEXT, F_REQUIRED | F_SEARCH | F_UNIQUE, 2, 160, NULL, NULL, "Station name"},
     {"jurisdiction", FT_TEXT, F_SEARCH, 0, 200, NULL, NULL, "Area the station serves"},
     {"go_live_date", FT_DATE, 0, 0, 0, NULL, NULL, "Date the protocol went live here"},
 };
 const record_desc account_station_desc = {"station", "station", station_fields, 4, "name", 1};
 
 static const field_desc user_fields[] = {
-    {"username", FT_TEXT, F_REQUIRED | F_CREATEONLY | F_SEARCH, 3, 64, NULL, NULL,
+    {"username", FT_TEXT, F_REQUIRED | F_CREATEONLY | F_SEARCH | F_UNIQUE, 3, 64, NULL, NULL,
      "Sign-in name (a-z, 0-9, . _ -)"},
     {"display_name", FT_TEXT, F_REQUIRED | F_SEARCH, 1, 120, NULL, NULL, "Name shown to others"},
     {"email", FT_EMAIL, F_SEARCH, 0, 254, NULL, NULL, "Work e-mail"},

@@ -262,8 +262,10 @@ session_login(store *st, const crypt_keys *k, const session_limits *lim, const c
                    "?, totp_last_step = ? WHERE id = ?",
                    args, 3, NULL);
     memset(out, 0, sizeof *out);
+    /* the session records whether a second factor was verified, not whether
+     * one was needed: roles can change while it lives (see session_lookup) */
     if (r == HV_OK)
-        r = session_create(c, u.id, mfa_ok, lim, token, out);
+        r = session_create(c, u.id, u.totp_enabled, lim, token, out);
     audit_event ev = {.actor_user_id = u.id,
                       .action = "session.create",
                       .object_type = "user",
@@ -376,19 +378,19 @@ session_lookup(store *st, const session_limits *lim, const char *token, session_
     out->p.user_id = s.user_id;
     out->p.agency_id = s.agency_id;
     out->p.roles = roles;
-    out->p.mfa_ok = s.mfa_ok;
+    out->p.mfa_ok = s.mfa_ok || !required; /* judged against today's roles */
     out->session_id = s.id;
     memcpy(out->csrf, s.csrf, sizeof out->csrf);
     out->totp_enabled = s.totp_enabled;
     out->totp_required = required;
-    out->enrollment_required = !s.mfa_ok;
+    out->enrollment_required = !out->p.mfa_ok;
     return HV_OK;
 }
 
 typedef struct token_row_t {
     int found;
     int64_t id, user_id, agency_id, expires, revoked_at, last_used;
-    int disabled;
+    int disabled, totp_enabled;
 } token_row_t;
 
 static hv_result
@@ -403,6 +405,7 @@ token_row(void *ctx, const store_row *row)
     t->agency_id = store_row_int(row, 4);
     t->disabled = (int)store_row_int(row, 5);
     t->last_used = store_row_isnull(row, 6) ? 0 : store_row_int(row, 6);
+    t->totp_enabled = (int)store_row_int(row, 7);
     return HV_OK;
 }
 
@@ -422,7 +425,8 @@ session_token_lookup(store *st, const char *token, session_info *out)
     store_val arg = SV_BLOBV(h, 32);
     r = store_query(c,
                     "SELECT t.id, t.user_id, t.expires_at, t.revoked_at, u.agency_id, "
-                    "u.disabled, t.last_used_at FROM api_token t JOIN app_user u ON u.id = "
+                    "u.disabled, t.last_used_at, u.totp_enabled FROM api_token t JOIN app_user u "
+                    "ON u.id = "
                     "t.user_id WHERE t.token_hash = ?",
                     &arg, 1, token_row, &t);
     if (r == HV_OK && t.found)
@@ -438,7 +442,13 @@ session_token_lookup(store *st, const char *token, session_info *out)
     out->p.user_id = t.user_id;
     out->p.agency_id = t.agency_id;
     out->p.roles = roles;
-    out->p.mfa_ok = 1; /* made by a signed-in user who passed any second factor */
+    /* a token stands in for its user: roles that need a second factor work
+     * through it only once the user has one */
+    int required = (roles & role_mfa_required_mask()) != 0;
+    out->p.mfa_ok = t.totp_enabled || !required;
+    out->totp_enabled = t.totp_enabled;
+    out->totp_required = required;
+    out->enrollment_required = !out->p.mfa_ok;
     out->token_id = t.id;
     return HV_OK;
 }

@@ -57,7 +57,8 @@ struct http_req {
     int nparams;
     buf body;
     int body_toobig;
-    json_t *json; /* parsed body, when the route takes JSON */
+    int served_static; /* answered from web/ */
+    json_t *json;      /* parsed body, when the route takes JSON */
     char request_id[40];
     char client_ip[64];
     uint64_t start_ns;

@@ -379,9 +379,14 @@ client_ip(http_server *s, http_req *r)
     if (s->opt.trust_proxy) {
         const char *xff = http_header(r, "X-Forwarded-For");
         if (xff) {
-            size_t n = strcspn(xff, ", ");
+            /* the last entry is the one our proxy added; those before it are
+             * whatever the client sent */
+            const char *last = strrchr(xff, ',');
+            last = last ? last + 1 : xff;
+            last += strspn(last, " \t");
+            size_t n = strcspn(last, " \t");
             if (n > 0 && n < sizeof r->client_ip) {
-                memcpy(r->client_ip, xff, n);
+                memcpy(r->client_ip, last, n);
                 r->client_ip[n] = '\0';
                 return;
             }
@@ -440,6 +445,7 @@ serve_static(http_server *s, http_req *r)
         }
         return;
     }
+    r->served_static = 1;
     const char *inm = http_header(r, "If-None-Match");
     struct MHD_Response *resp;
     int status = 200;
@@ -511,9 +517,9 @@ dispatch(http_server *s, http_req *r)
         return;
     }
     r->route = &s->opt.routes[r->route_index];
-    if ((r->route->flags & HTTP_JSON_BODY) && parse_json_body(r) != 0)
-        return;
     if (s->opt.before && s->opt.before(r) != 0)
+        return;
+    if ((r->route->flags & HTTP_JSON_BODY) && parse_json_body(r) != 0)
         return;
     r->route->fn(r);
     if (!r->responded)
@@ -570,9 +576,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     uint64_t dur = clock_mono_ns() - r->start_ns;
     int status = r->responded ? r->status : 0;
-    const char *route = r->route                                        ? r->route->pattern
-                        : r->route_index < 0 && status && status != 404 ? "static"
-                                                                        : "unmatched";
+    const char *route = r->route ? r->route->pattern : r->served_static ? "static" : "unmatched";
     metrics_observe(s->metrics, r->route ? r->route_index : -1, route, status, dur);
     if (s->opt.access_log)
         log_event(LOG_INFO, "request",

@@ -260,6 +260,21 @@ bind_value(const record_desc *d, const field_desc *f, json_t *v, store_val *arg,
     return HV_OK;
 }
 
+/* The first column field given in VALS that has FLAG (or, with FLAG 0, is of
+ * TYPE): the one a constraint failure most likely concerns. */
+static const char *
+given_field(const record_desc *d, json_t *vals, unsigned flag, field_type type)
+{
+    for (int i = 0; i < d->nfields; i++) {
+        const field_desc *f = &d->fields[i];
+        if (!json_object_get(vals, f->name) || !is_column(f))
+            continue;
+        if (flag ? (f->flags & flag) != 0 : f->type == type)
+            return f->name;
+    }
+    return NULL;
+}
+
 static hv_result
 write_row(store_conn *c, const record_desc *d, int64_t id, json_t *vals, int64_t *new_id, hv_err *e)
 {
@@ -316,10 +331,12 @@ write_row(store_conn *c, const record_desc *d, int64_t id, json_t *vals, int64_t
         buf_adds(&sql, ") RETURNING id");
         r = store_query_int(c, sql.data, args, n, new_id);
     }
-    if (r == HV_ERR_CONFLICT)
-        hv_fail(e, r, NULL, "a %s with these values already exists", d->name);
-    else if (r == HV_ERR_INVALID)
-        hv_fail(e, r, NULL, "a referenced record does not exist");
+    if (r == HV_ERR_CONFLICT) {
+        const char *uf = given_field(d, vals, F_UNIQUE, FT_TEXT);
+        hv_fail(e, r, uf, "a %s with this %s already exists", d->name, uf ? uf : "value");
+    } else if (r == HV_ERR_INVALID) {
+        hv_fail(e, r, given_field(d, vals, 0, FT_REF), "a referenced record does not exist");
+    }
 out:
     for (int i = 0; i < n; i++)
         free(owned[i]);

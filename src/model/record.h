@@ -39,6 +39,7 @@ enum field_flags {
     F_VIRTUAL = 1 << 5,    /* validated here, stored by the owning module */
     F_SEARCH = 1 << 6,     /* matched by the list filter "q" */
     F_RAW = 1 << 7,        /* text kept exactly as given (passwords): no trimming */
+    F_UNIQUE = 1 << 8,     /* unique in its table (named when a duplicate is refused) */
 };
 
 typedef struct field_desc {
