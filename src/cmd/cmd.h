@@ -20,9 +20,11 @@ int cmd_help(int argc, char **argv);
 
 /* --data, else $HAVEN_DATA, else ./var. */
 const char *cmd_data_dir(const char *given);
-/* Creates DIR (mode 0700) if missing, opens the key file and the database,
- * and applies migrations. Prints a message and returns non-zero on failure. */
-int cmd_open(const char *dir, const haven_config *cfg, store **st, crypt_keys **keys);
+/* Opens the key file and the database in DIR and applies migrations. With
+ * CREATE, makes DIR (mode 0700) and a new database when missing; without,
+ * a missing database is an error. Prints a message and returns non-zero on
+ * failure. */
+int cmd_open(const char *dir, const haven_config *cfg, int create, store **st, crypt_keys **keys);
 /* Sets the argon2id cost from CFG, overridden by $HAVEN_PASSWORD_COST. */
 void cmd_password_cost(const haven_config *cfg);
 /* Reads one line (without its newline) from stdin into OUT. */

@@ -36,11 +36,23 @@ cmd_password_cost(const haven_config *cfg)
 }
 
 int
-cmd_open(const char *dir, const haven_config *cfg, store **st, crypt_keys **keys)
+cmd_open(const char *dir, const haven_config *cfg, int create, store **st, crypt_keys **keys)
 {
     if (sodium_init() < 0) {
         fprintf(stderr, "haven: libsodium failed to start\n");
         return 1;
+    }
+    if (!create) {
+        char db[4096];
+        struct stat sb;
+        snprintf(db, sizeof db, "%s/haven.db", dir);
+        if (stat(db, &sb) != 0) {
+            fprintf(stderr,
+                    "haven: no database in '%s' (give --data, or create one with `haven demo` "
+                    "or `haven migrate`)\n",
+                    dir);
+            return 1;
+        }
     }
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "haven: cannot create data directory '%s': %s\n", dir, strerror(errno));

@@ -160,7 +160,7 @@ cmd_demo(int argc, char **argv)
     cmd_password_cost(&cfg);
     store *st;
     crypt_keys *keys;
-    if (cmd_open(dir, &cfg, &st, &keys) != 0)
+    if (cmd_open(dir, &cfg, 1, &st, &keys) != 0)
         return 1;
     store_conn *c = NULL;
     int64_t users = 0;

@@ -50,7 +50,7 @@ cmd_migrate(int argc, char **argv)
     config_defaults(&cfg);
     store *st;
     crypt_keys *keys;
-    if (cmd_open(cmd_data_dir(data), &cfg, &st, &keys) != 0)
+    if (cmd_open(cmd_data_dir(data), &cfg, 1, &st, &keys) != 0)
         return 1;
     int version = 0;
     store_schema_version(st, &version);
@@ -80,7 +80,7 @@ cmd_audit(int argc, char **argv)
     config_defaults(&cfg);
     store *st;
     crypt_keys *keys;
-    if (cmd_open(cmd_data_dir(data), &cfg, &st, &keys) != 0)
+    if (cmd_open(cmd_data_dir(data), &cfg, 0, &st, &keys) != 0)
         return 1;
     audit_report rep;
     hv_result r = audit_verify(st, keys, &rep);

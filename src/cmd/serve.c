@@ -134,7 +134,7 @@ cmd_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     const char *dir = cmd_data_dir(data);
-    if (cmd_open(dir, &app.cfg, &app.st, &app.keys) != 0)
+    if (cmd_open(dir, &app.cfg, 1, &app.st, &app.keys) != 0)
         return 1;
 
     char *cert = NULL, *key = NULL;

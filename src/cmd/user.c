@@ -308,7 +308,7 @@ cmd_user(int argc, char **argv)
     cmd_password_cost(&cfg);
     store *st;
     crypt_keys *keys;
-    if (cmd_open(cmd_data_dir(o.data), &cfg, &st, &keys) != 0)
+    if (cmd_open(cmd_data_dir(o.data), &cfg, 0, &st, &keys) != 0)
         return 1;
     int rc;
     char pw[300];
