@@ -21,6 +21,8 @@ static const char *const result_words[HV_RESULT__MAX] = {
     [HV_ERR_CONFIG] = "configuration error",
     [HV_ERR_BUSY] = "busy",
     [HV_ERR_UNAVAILABLE] = "unavailable",
+    [HV_ERR_STALE] = "stale",
+    [HV_ERR_NEEDMATCH] = "precondition required",
 };
 
 const char *

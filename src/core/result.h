@@ -26,6 +26,8 @@ typedef enum hv_result {
     HV_ERR_CONFIG = 14,      /* configuration error */
     HV_ERR_BUSY = 15,        /* database busy / try again */
     HV_ERR_UNAVAILABLE = 16, /* a dependency is not ready */
+    HV_ERR_STALE = 17,       /* the record changed since it was read (If-Match) */
+    HV_ERR_NEEDMATCH = 18,   /* a change that needs If-Match came without it */
     HV_RESULT__MAX
 } hv_result;
 

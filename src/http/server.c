@@ -280,8 +280,12 @@ http_status_of(hv_result code)
         return 404;
     case HV_ERR_CONFLICT:
         return 409;
+    case HV_ERR_STALE:
+        return 412;
     case HV_ERR_TOOBIG:
         return 413;
+    case HV_ERR_NEEDMATCH:
+        return 428;
     case HV_ERR_LOCKED:
         return 423;
     case HV_ERR_RATE:
@@ -310,12 +314,16 @@ title_of(int status)
         return "Method not allowed";
     case 409:
         return "Conflict";
+    case 412:
+        return "Changed since read";
     case 413:
         return "Request too large";
     case 415:
         return "Unsupported media type";
     case 423:
         return "Account locked";
+    case 428:
+        return "If-Match required";
     case 429:
         return "Too many requests";
     case 503:

@@ -587,3 +587,20 @@ record_schema(const record_desc *d, int input)
         json_decref(required);
     return s;
 }
+
+void
+record_redact(const record_desc *d, json_t *o, unsigned flags)
+{
+    json_t *names = NULL;
+    for (int i = 0; i < d->nfields; i++) {
+        const field_desc *f = &d->fields[i];
+        if (!(f->flags & flags) || !json_object_get(o, f->name))
+            continue;
+        json_object_set_new(o, f->name, json_null());
+        if (!names)
+            names = json_array();
+        json_array_append_new(names, json_string(f->name));
+    }
+    if (names)
+        json_object_set_new(o, "redacted", names);
+}

@@ -40,6 +40,7 @@ enum field_flags {
     F_SEARCH = 1 << 6,     /* matched by the list filter "q" */
     F_RAW = 1 << 7,        /* text kept exactly as given (passwords): no trimming */
     F_UNIQUE = 1 << 8,     /* unique in its table (named when a duplicate is refused) */
+    F_HEALTH = 1 << 9,     /* a health detail: shown only to those the policy allows */
 };
 
 typedef struct field_desc {
@@ -79,6 +80,10 @@ hv_result record_get(store_conn *c, const record_desc *d, int64_t id, json_t **o
  * bound to ARGS; Q (may be NULL) filters F_SEARCH fields by substring. */
 hv_result record_list(store_conn *c, const record_desc *d, const char *where, const store_val *args,
                       int nargs, const char *q, int limit, json_t **out);
+
+/* Replaces the value of every field of D with any of FLAGS in O by null and
+ * lists their names in O's "redacted" array (made only when something was). */
+void record_redact(const record_desc *d, json_t *o, unsigned flags);
 
 const field_desc *record_field(const record_desc *d, const char *name);
 /* The JSON Schema of DESC for the OpenAPI document: INPUT 0 is the output
