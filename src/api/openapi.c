@@ -156,8 +156,6 @@ operation(const http_route *rt)
         {"GET", "/api/v1/events", "Last-Event-ID", "header", "string",
          "the last event id seen, to replay what was missed"},
         {"GET", "/api/v1/arrests", "q", "query", "string", "text in charge code or description"},
-        {"GET", "/api/v1/agencies", "q", "query", "string", "text in the agency name"},
-        {"GET", "/api/v1/stations", "q", "query", "string", "text in station name or jurisdiction"},
     };
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
         if (strcmp(rt->method, extra[i].method) == 0 && strcmp(rt->pattern, extra[i].pattern) == 0)

@@ -265,9 +265,9 @@ test_case_team(void **state)
         role r;
         int read, update;
     } rows[] = {
-        {ROLE_HOTLINE_WORKER, 1, 1}, {ROLE_RESPONDER, 1, 1},        {ROLE_ADVOCATE, 1, 1},
-        {ROLE_CLINICIAN, 1, 1},      {ROLE_OFFICER, 1, 0},          {ROLE_SITE_STAFF, 1, 0},
-        {ROLE_ANALYST, 0, 0},        {ROLE_DIRECTORY_EDITOR, 0, 0},
+        {ROLE_RESPONDER, 1, 1},        {ROLE_ADVOCATE, 1, 1},   {ROLE_CLINICIAN, 1, 1},
+        {ROLE_OFFICER, 1, 0},          {ROLE_SITE_STAFF, 1, 0}, {ROLE_ANALYST, 0, 0},
+        {ROLE_DIRECTORY_EDITOR, 0, 0},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         principal p = who(ROLE_BIT(rows[i].r), 1);
@@ -283,6 +283,21 @@ test_case_team(void **state)
         p.mfa_ok = 0;
         assert_false(policy_check(&p, ACT_READ, OBJ_CASE, &ctx_team));
     }
+}
+
+/* The hotline takes every call and may reroute any referral: it sees them all. */
+static void
+test_hotline_sees_every_case(void **state)
+{
+    (void)state;
+    principal p = who(ROLE_BIT(ROLE_HOTLINE_WORKER), 1);
+    assert_true(policy_check(&p, ACT_READ, OBJ_CASE, &ctx_foreign));
+    assert_true(policy_check(&p, ACT_UPDATE, OBJ_CASE, &ctx_agency));
+    assert_true(policy_check(&p, ACT_CREATE, OBJ_CASE, NULL));
+    assert_true(policy_may_all(&p, ACT_READ, OBJ_CASE));
+    assert_false(policy_check(&p, ACT_ADMIN, OBJ_CASE, &ctx_team));
+    p.mfa_ok = 0;
+    assert_false(policy_check(&p, ACT_READ, OBJ_CASE, &ctx_team));
 }
 
 static void
@@ -405,6 +420,7 @@ main(void)
         cmocka_unit_test(test_supervisor_needs_mfa),
         cmocka_unit_test(test_case_creators),
         cmocka_unit_test(test_case_team),
+        cmocka_unit_test(test_hotline_sees_every_case),
         cmocka_unit_test(test_analyst_and_directory),
         cmocka_unit_test(test_roles_combine),
         cmocka_unit_test(test_combined_actions_need_every_action),
