@@ -18,7 +18,10 @@ export const DEMO_PASSWORD = 'haven-demo-2026';
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 export const DEMO_USERS = ['admin', 'supervisor', 'hotline', 'responder', 'advocate', 'clinician',
   'officer', 'analyst', 'editor', 'sitestaff'];
-export const TOTP_USERS = new Set(['admin', 'supervisor']);
+// The protocol's demo users add a MART responder and a MART supervisor (who,
+// like every supervisor, signs in with a second factor).
+export const PROTOCOL_USERS = [...DEMO_USERS, 'mart', 'martsuper'];
+export const TOTP_USERS = new Set(['admin', 'supervisor', 'martsuper']);
 export const NON_ADMIN = DEMO_USERS.filter((u) => u !== 'admin');
 
 const SANITIZER_RE = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|ThreadSanitizer/;
