@@ -1,0 +1,13 @@
+-- bench/intake.lua - wrk script: POST one intake per request with the
+-- session cookie and CSRF token from the environment.
+local cookie = os.getenv("HAVEN_COOKIE")
+local csrf = os.getenv("HAVEN_CSRF")
+local body = '{"identifying_agency_id":1,"encountered_at":"2026-01-01T00:00:00Z",' ..
+  '"identified_how":"patrol_contact","staging_address":"Bench Station (synthetic)",' ..
+  '"dcfs_involvement":"none","probation_involvement":"none",' ..
+  '"youth":{"first_name":"Bench","last_name":"Youth","estimated_age":15}}'
+wrk.method = "POST"
+wrk.body = body
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Cookie"] = cookie
+wrk.headers["X-CSRF-Token"] = csrf
