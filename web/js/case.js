@@ -283,7 +283,11 @@ function renderMdt(d) {
     const hasInitial = (d.mdt || []).some((m) => m.kind === 'initial');
     const kind = f.form.elements.kind;
     if (!f.form.contains(document.activeElement)) kind.value = hasInitial ? 'follow_up' : 'initial';
-    if (d.referral.state === 'on_scene' && !hasInitial) $('#mdt-form-slot details').open = true;
+    /* On scene without an MDT: the MDT is the next step, so its form opens (once). */
+    if (d.referral.state === 'on_scene' && !hasInitial && !state.mdtOpened) {
+      $('#mdt-form-slot details').open = true;
+      state.mdtOpened = true;
+    }
   }
 }
 
