@@ -7,7 +7,7 @@
 import { ApiError, get } from './api.js';
 import { initPage, pageError } from './layout.js';
 import { $, announce } from './ui.js';
-import { referralCard } from './cards.js';
+import { byUrgency, referralCard } from './cards.js';
 import { debounce, listen, startTicking, syncServerClock } from './live.js';
 
 const state = { seq: 0, known: null };
@@ -23,12 +23,12 @@ async function load() {
   }
   if (seq !== state.seq) return; /* a newer read answered first */
   syncServerClock(data.now);
-  const items = data.items || [];
+  const items = [...(data.items || [])].sort(byUrgency);
   const board = $('#board');
   board.replaceChildren(...items.map(referralCard));
   const n = items.length;
   $('#board-summary').textContent = n === 0 ? 'No open referrals.'
-    : n === 1 ? '1 open referral' : `${n} open referrals`;
+    : n === 1 ? '1 open referral' : `${n} open referrals, most urgent first`;
   /* Say so when a referral arrives (not on the first read). */
   const ids = new Set(items.map((r) => r.id));
   if (state.known) {

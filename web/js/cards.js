@@ -18,6 +18,19 @@ function sortedClocks(clocks) {
     || (Date.parse(a.due_at) || Infinity) - (Date.parse(b.due_at) || Infinity));
 }
 
+const STATE_ORDER = { open: 0, acknowledged: 1, on_scene: 2, follow_up: 3 };
+const running = (r) => (r.clocks || []).filter((c) => c.state === 'running' || c.state === 'missed');
+const soonest = (r) => Math.min(...running(r).map((c) => Date.parse(c.due_at) || Infinity), Infinity);
+
+/* Most urgent first: anything overdue, then waiting for the lead, then by the next clock due. */
+export function byUrgency(a, b) {
+  const over = (r) => (running(r).some((c) => c.overdue || c.state === 'missed') ? 0 : 1);
+  return over(a) - over(b)
+    || (STATE_ORDER[a.state] ?? 9) - (STATE_ORDER[b.state] ?? 9)
+    || soonest(a) - soonest(b)
+    || b.id - a.id;
+}
+
 export function referralCard(r) {
   const id = `ref-${r.id}-title`;
   const clocks = sortedClocks(r.clocks).filter((c) => c.state === 'running' || c.state === 'missed');

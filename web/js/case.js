@@ -15,7 +15,7 @@ import { initPage, pageError } from './layout.js';
 import {
   $, announce, busy, clearFormErrors, el, openDialog, showFormError, timeEl, wireDialog,
 } from './ui.js';
-import { label, shortState } from './labels.js';
+import { anyLabel, label, shortState } from './labels.js';
 import { clockItem, debounce, listen, shortTime, startTicking, syncServerClock } from './live.js';
 import { buildForm, fillOptions, toLocalInput } from './forms.js';
 
@@ -119,7 +119,7 @@ function renderSummary(d) {
   dl($('#case-summary'), [
     ['State', el('span', { class: `badge badge-state state-badge--${r.state}`, id: 'case-state' }, shortState(r.state))],
     ['Lead agency', (r.lead_agency && r.lead_agency.name) || agencyName(r.lead_agency_id) || none()],
-    ['Routing', r.routing_rule ? r.routing_rule : none()],
+    ['Routing', r.routing_rule ? label('routing_rule', r.routing_rule) : none()],
     r.override_reason ? ['Override reason', r.override_reason] : null,
     ['Lead', lead ? lead.display_name : none('Nobody yet')],
     ['Advocate', adv ? adv.display_name : none('Not assigned yet')],
@@ -394,20 +394,31 @@ function renderDetentions(d) {
   }));
 }
 
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+const DETAIL_NAMES = {
+  lead_agency_id: 'lead agency', from_agency_id: 'from', to_agency_id: 'to', routing_rule: 'routing',
+  close_reason: 'reason', due_at: 'due', scheduled_for: 'for', supervisors_notified: 'supervisors told',
+};
+
+/* A timeline entry's detail in words: ids become names, codes labels, times local. */
 function detailText(detail) {
   if (!detail || typeof detail !== 'object') return detail ? String(detail) : '';
   const parts = [];
   for (const [k, v] of Object.entries(detail)) {
     if (v === null || v === undefined || v === '' || typeof v === 'object') continue;
-    let shown = v;
+    if (k === 'number') continue; /* the page's title says it */
+    let shown;
     if (/agency_id$/.test(k)) shown = agencyName(v);
+    else if (/_id$/.test(k) || k === 'id') continue;
+    else if (typeof v === 'string' && ISO_TIME.test(v)) shown = shortTime(v);
+    else if (k === 'routing_rule') shown = label('routing_rule', v);
+    else if (k === 'clock') shown = label('clock_kind', v);
     else if (k === 'decision' || k === 'initial_decision') shown = label('mdt_decision', v);
     else if (k === 'close_reason') shown = label('close_reason', v);
-    else if (k === 'as' || k === 'side') shown = v === 'lead' ? 'lead' : 'advocate';
-    else if (k === 'clock' || k === 'kind') shown = label('clock_kind', v);
-    else if (/_at$/.test(k)) shown = shortTime(v);
-    else if (/_id$/.test(k) || k === 'id') continue;
-    parts.push(`${k.replace(/_/g, ' ')}: ${shown}`);
+    else if (k === 'reason' && typeof v === 'string' && !v.includes(' ')) shown = anyLabel(v);
+    else if (typeof v === 'string' && /^[a-z0-9_]+$/.test(v)) shown = anyLabel(v);
+    else shown = String(v);
+    parts.push(`${DETAIL_NAMES[k] || k.replace(/_/g, ' ')}: ${shown}`);
   }
   return parts.join('; ');
 }

@@ -190,6 +190,11 @@ export const LISTS = {
     ['reroute', 'Reroute to another agency'],
     ['close', 'Close the referral'],
   ]),
+  routing_rule: L([
+    ['open_probation_case_to_ctu', 'Rule 1: an open Probation case goes to the Probation CTU'],
+    ['default_to_mart', 'Rule 2: otherwise DCFS MART leads'],
+    ['override', 'Chosen by the hotline (rules overridden)'],
+  ]),
   priority: L([
     ['normal', 'Normal'],
     ['high', 'High'],
@@ -249,6 +254,14 @@ export function label(list, value) {
 /* [{value, label}] of LIST, for fillSelect and choices. */
 export function options(list) {
   return LISTS[list] || [];
+}
+
+/* The label of VALUE in whichever list knows it (timeline details carry bare values). */
+export function anyLabel(value) {
+  for (const [name, m] of maps) {
+    if (name !== 'timeline' && name !== 'event' && m.has(value)) return m.get(value);
+  }
+  return String(value);
 }
 
 /* A short state name for badges ("Open", "On scene"). */

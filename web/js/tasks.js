@@ -8,10 +8,15 @@ import { ApiError, get, post } from './api.js';
 import { initPage, pageError } from './layout.js';
 import { $, announce, el, timeEl } from './ui.js';
 import { label } from './labels.js';
-import { referralCard } from './cards.js';
-import { debounce, listen, startTicking, syncServerClock } from './live.js';
+import { byUrgency, referralCard } from './cards.js';
+import { debounce, listen, shortTime, startTicking, syncServerClock } from './live.js';
 
 const state = { seq: 0 };
+
+/* Messages name times in UTC ("2026-11-23T09:06:53.568Z"): show them in local time. */
+export function localTimes(text) {
+  return String(text || '').replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z/g, (iso) => shortTime(iso));
+}
 
 function noteItem(n) {
   const pr = n.priority || 'normal';
@@ -19,13 +24,13 @@ function noteItem(n) {
   return el('li', { class: `note note--${pr}${read ? ' note--read' : ''}`, dataset: { notificationId: String(n.id) } },
     el('p', { class: 'note-message' },
       pr !== 'normal' ? el('span', { class: `badge badge-priority priority--${pr}` }, label('priority', pr)) : null,
-      ' ', n.message || label('timeline', n.kind)),
+      ' ', localTimes(n.message) || label('timeline', n.kind)),
     el('p', { class: 'note-meta muted' }, timeEl(n.created_at),
       n.referral_id ? [' · ', el('a', { href: `/case?id=${encodeURIComponent(n.referral_id)}` }, 'Open the case')] : null),
     read ? el('p', { class: 'muted' }, 'Read')
       : el('button', {
         type: 'button', class: 'btn btn-secondary btn-small',
-        'aria-label': `Mark as read: ${n.message || n.kind}`,
+        'aria-label': `Mark as read: ${localTimes(n.message) || n.kind}`,
         onclick: (e) => markRead(n, e.currentTarget),
       }, 'Mark as read'));
 }
@@ -59,7 +64,7 @@ async function load() {
   $('#notes').replaceChildren(...notes.map(noteItem));
   $('#notes-summary').textContent = notes.length === 0 ? 'No unread notifications.'
     : notes.length === 1 ? '1 unread notification' : `${notes.length} unread notifications`;
-  const refs = data.referrals || [];
+  const refs = [...(data.referrals || [])].sort(byUrgency);
   $('#tasks').replaceChildren(...refs.map(referralCard));
   $('#tasks-summary').textContent = refs.length === 0 ? 'Nothing is waiting on you.'
     : refs.length === 1 ? '1 referral' : `${refs.length} referrals`;
