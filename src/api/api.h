@@ -90,4 +90,33 @@ void api_users_unlock(http_req *r);
 void api_users_totp_reset(http_req *r);
 void api_audit_list(http_req *r);
 
+void api_referrals_create(http_req *r);
+void api_referrals_list(http_req *r);
+void api_referral_get(http_req *r);
+void api_referral_update(http_req *r);
+void api_referral_event(http_req *r);
+void api_referral_timeline(http_req *r);
+void api_referral_add(http_req *r);
+void api_appointment_update(http_req *r);
+void api_placement_extend(http_req *r);
+void api_placement_end(http_req *r);
+void api_youth_matches(http_req *r);
+void api_tasks(http_req *r);
+void api_notifications_list(http_req *r);
+void api_notification_read(http_req *r);
+void api_events(http_req *r);
+void api_beds_list(http_req *r);
+void api_beds_set(http_req *r);
+void api_oncall_list(http_req *r);
+void api_oncall_create(http_req *r);
+void api_oncall_delete(http_req *r);
+void api_arrests_list(http_req *r);
+void api_arrests_create(http_req *r);
+
+/* The live-event pump (api_events.c). */
+hv_result api_events_start(haven_app *app);
+void api_events_stop(void);
+/* Fires every clock due now (after the test clock moved) and wakes streams. */
+void api_fire_clocks(haven_app *app);
+
 #endif

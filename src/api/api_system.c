@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "protocol/scheduler.h"
 #include "auth/account.h"
 #include "auth/roles.h"
 #include "core/clock.h"
@@ -26,7 +27,18 @@ api_readyz(http_req *r)
                                  atomic_load(&app->ready) ? "down" : "starting"));
         return;
     }
-    http_send_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));
+    /* the clock thread must be making progress: a stalled scheduler means
+     * deadlines would pass unnoticed */
+    int64_t beat = scheduler_heartbeat_ms();
+    if (beat > 0 && clock_mono_ms() - beat > 10000) {
+        http_send_json(r, 503,
+                       json_pack("{s:s, s:s, s:s}", "status", "unavailable", "database", "ok",
+                                 "clocks", "stalled"));
+        return;
+    }
+    http_send_json(r, 200,
+                   json_pack("{s:s, s:s, s:s}", "status", "ok", "database", "ok", "clocks",
+                             beat > 0 ? "ok" : "starting"));
 }
 
 void
@@ -137,6 +149,7 @@ api_clock_set(http_req *r)
         return;
     }
     api_audit(r, "clock.update", "clock", 0);
+    api_fire_clocks(api_app(r));
     http_send_json(r, 200, clock_json());
 }
 

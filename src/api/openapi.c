@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/inputs.h"
 #include "auth/account.h"
+#include "protocol/model.h"
 
 static const char fixed_schemas[] =
     "{"
@@ -122,6 +123,36 @@ operation(const http_route *rt)
                                                 "in", "query", "schema", "type", "integer",
                                                 "minimum", 1, "maximum", 500));
     }
+    /* query parameters and headers of the protocol's routes */
+    static const struct {
+        const char *method, *pattern, *name, *in, *type, *desc;
+    } extra[] = {
+        {"GET", "/api/v1/referrals", "open", "query", "boolean", "only referrals not closed"},
+        {"GET", "/api/v1/referrals", "mine", "query", "boolean",
+         "only where the caller is lead or advocate"},
+        {"GET", "/api/v1/referrals", "state", "query", "string", "one state"},
+        {"POST", "/api/v1/referrals", "Idempotency-Key", "header", "string",
+         "a retry with the same key and body returns the same referral (200)"},
+        {"PATCH", "/api/v1/referrals/{id}", "If-Match", "header", "string",
+         "the ETag of the case as read (required)"},
+        {"POST", "/api/v1/referrals/{id}/events", "If-Match", "header", "string",
+         "the ETag of the case as read (optional)"},
+        {"GET", "/api/v1/youth/matches", "first_name", "query", "string", "first name"},
+        {"GET", "/api/v1/youth/matches", "last_name", "query", "string", "last name"},
+        {"GET", "/api/v1/youth/matches", "dob", "query", "string", "date of birth, YYYY-MM-DD"},
+        {"GET", "/api/v1/notifications", "unread", "query", "boolean", "only unread ones"},
+        {"GET", "/api/v1/events", "Last-Event-ID", "header", "string",
+         "the last event id seen, to replay what was missed"},
+        {"GET", "/api/v1/arrests", "q", "query", "string", "text in charge code or description"},
+        {"GET", "/api/v1/agencies", "q", "query", "string", "text in the agency name"},
+        {"GET", "/api/v1/stations", "q", "query", "string", "text in station name or jurisdiction"},
+    };
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        if (strcmp(rt->method, extra[i].method) == 0 && strcmp(rt->pattern, extra[i].pattern) == 0)
+            json_array_append_new(params,
+                                  json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", extra[i].name, "in",
+                                            extra[i].in, "description", extra[i].desc, "schema",
+                                            "type", extra[i].type));
     if (json_array_size(params))
         json_object_set_new(op, "parameters", params);
     else
@@ -139,6 +170,10 @@ operation(const http_route *rt)
         json_object_set_new(
             ok, "content",
             json_pack("{s:{s:o}}", "application/json", "schema", ref(rt->response_schema)));
+    else if (strcmp(rt->pattern, "/api/v1/events") == 0)
+        json_object_set_new(
+            ok, "content",
+            json_pack("{s:{s:{s:s}}}", "text/event-stream", "schema", "type", "string"));
     else if (strcmp(rt->pattern, "/metrics") == 0)
         json_object_set_new(ok, "content",
                             json_pack("{s:{s:{s:s}}}", "text/plain", "schema", "type", "string"));
@@ -158,6 +193,13 @@ operation(const http_route *rt)
         json_object_set_new(responses, "423", problem_response("account locked"));
         json_object_set_new(responses, "429", problem_response("too many attempts"));
     }
+    if (strcmp(rt->tag, "protocol") == 0 && strcmp(rt->method, "GET") != 0) {
+        json_object_set_new(responses, "409",
+                            problem_response("not allowed in the referral's state; says why"));
+        json_object_set_new(responses, "412", problem_response("If-Match does not match"));
+    }
+    if (strcmp(rt->pattern, "/api/v1/referrals/{id}") == 0 && strcmp(rt->method, "PATCH") == 0)
+        json_object_set_new(responses, "428", problem_response("If-Match is required"));
     if (strcmp(rt->pattern, "/readyz") == 0)
         json_object_set_new(responses, "503", json_pack("{s:s}", "description", "not ready"));
     json_object_set_new(op, "responses", responses);
@@ -166,6 +208,102 @@ operation(const http_route *rt)
     else
         json_object_set_new(op, "security", json_array());
     return op;
+}
+
+static const char protocol_fixed[] =
+    "{"
+    "\"Created\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"}}},"
+    "\"ProtocolClock\":{\"type\":\"object\",\"properties\":{\"kind\":{\"type\":\"string\"},"
+    "\"label\":{\"type\":\"string\"},\"state\":{\"type\":\"string\",\"enum\":[\"running\","
+    "\"met\",\"missed\",\"stopped\"]},\"due_at\":{\"type\":\"string\"},\"ms_left\":{\"type\":"
+    "[\"integer\",\"null\"]},\"overdue\":{\"type\":\"boolean\"}}},"
+    "\"TimelineEntry\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+    "\"at\":{\"type\":\"string\"},\"actor\":{\"type\":\"string\"},\"kind\":{\"type\":"
+    "\"string\"},\"detail\":{\"type\":\"object\"}}},"
+    "\"Timeline\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
+    "\"items\":{\"$ref\":\"#/components/schemas/TimelineEntry\"}}}},"
+    "\"Notification\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+    "\"referral_id\":{\"type\":[\"integer\",\"null\"]},\"kind\":{\"type\":\"string\"},"
+    "\"priority\":{\"type\":\"string\"},\"message\":{\"type\":\"string\"},\"created_at\":"
+    "{\"type\":\"string\"},\"read_at\":{\"type\":[\"string\",\"null\"]}}},"
+    "\"NotificationList\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
+    "\"items\":{\"$ref\":\"#/components/schemas/Notification\"}}}},"
+    "\"BoardItem\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+    "\"number\":{\"type\":\"string\"},\"state\":{\"type\":\"string\"},\"staging_address\":"
+    "{\"type\":[\"string\",\"null\"]},\"clocks\":{\"type\":\"array\",\"items\":{\"$ref\":"
+    "\"#/components/schemas/ProtocolClock\"}}}},"
+    "\"Board\":{\"type\":\"object\",\"properties\":{\"now\":{\"type\":\"string\"},"
+    "\"items\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/BoardItem\"}}}},"
+    "\"Tasks\":{\"type\":\"object\",\"properties\":{\"now\":{\"type\":\"string\"},"
+    "\"referrals\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/BoardItem\"}},"
+    "\"notifications\":{\"type\":\"array\",\"items\":{\"$ref\":"
+    "\"#/components/schemas/Notification\"}}}},"
+    "\"Beds\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\",\"items\":"
+    "{\"type\":\"object\",\"properties\":{\"agency_id\":{\"type\":\"integer\"},\"name\":"
+    "{\"type\":\"string\"},\"capacity\":{\"type\":\"integer\"},\"occupied\":{\"type\":"
+    "\"integer\"},\"free\":{\"type\":\"integer\"}}}}}},"
+    "\"YouthMatches\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
+    "\"items\":{\"type\":\"object\",\"properties\":{\"youth_id\":{\"type\":\"integer\"},"
+    "\"referral_count\":{\"type\":\"integer\"},\"last_referral_number\":{\"type\":"
+    "[\"string\",\"null\"]}}}}}},"
+    "\"OncallList\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
+    "\"items\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+    "\"agency_id\":{\"type\":\"integer\"},\"user_id\":{\"type\":\"integer\"},"
+    "\"display_name\":{\"type\":\"string\"},\"position\":{\"type\":\"integer\"}}}}}}"
+    "}";
+
+/* The protocol's records, inputs and composite answers. */
+static void
+protocol_schemas(json_t *schemas)
+{
+    json_t *fixed = json_loads(protocol_fixed, 0, NULL);
+    json_object_update_missing(schemas, fixed);
+    json_decref(fixed);
+    add_record(schemas, "Youth", &youth_desc);
+    add_record(schemas, "Referral", &referral_desc);
+    add_record(schemas, "MdtMeeting", &mdt_desc);
+    add_record(schemas, "Consent", &consent_desc);
+    add_record(schemas, "Appointment", &appointment_desc);
+    add_record(schemas, "Placement", &placement_desc);
+    add_record(schemas, "AdvocacyContact", &contact_desc);
+    add_record(schemas, "Detention", &detention_desc);
+    add_record(schemas, "Arrest", &arrest_desc);
+    add_record(schemas, "Oncall", &oncall_desc);
+    json_object_set_new(schemas, "ReferralEvent", record_schema(&event_input_desc, 1));
+    json_object_set_new(schemas, "StatusInput", record_schema(&status_input_desc, 1));
+    json_object_set_new(schemas, "ExtensionInput", record_schema(&extend_input_desc, 1));
+    json_object_set_new(schemas, "PlacementEndInput", record_schema(&end_input_desc, 1));
+    json_object_set_new(schemas, "BedCapacityInput", record_schema(&capacity_input_desc, 1));
+    json_object_set_new(schemas, "AdvocacyCloseInput",
+                        record_schema(&close_advocacy_input_desc, 1));
+    /* intake: the referral's fields plus the youth as an object */
+    json_t *intake = record_schema(&referral_desc, 1);
+    json_t *props = json_object_get(intake, "properties");
+    if (props)
+        json_object_set_new(props, "youth", ref("YouthInput"));
+    json_object_set_new(schemas, "IntakeInput", intake);
+    json_t *list = json_pack("{s:s, s:o}", "type", "array", "items", json_object());
+    json_object_set_new(
+        schemas, "Case",
+        json_pack("{s:s, s:s, s:{s:{s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+                  "s:o, s:{s:s}, s:o}}",
+                  "type", "object", "description",
+                  "the whole case as the caller may see it; health fields are null and listed "
+                  "in referral.redacted when no authorisation covers the caller",
+                  "properties", "now", "type", "string", "referral", ref("Referral"), "youth",
+                  ref("Youth"), "team", json_deep_copy(list), "clocks",
+                  json_pack("{s:s, s:o}", "type", "array", "items", ref("ProtocolClock")), "mdt",
+                  json_pack("{s:s, s:o}", "type", "array", "items", ref("MdtMeeting")), "consents",
+                  json_pack("{s:s, s:o}", "type", "array", "items", ref("Consent")), "appointments",
+                  json_pack("{s:s, s:o}", "type", "array", "items", ref("Appointment")),
+                  "placements", json_pack("{s:s, s:o}", "type", "array", "items", ref("Placement")),
+                  "contacts",
+                  json_pack("{s:s, s:o}", "type", "array", "items", ref("AdvocacyContact")),
+                  "detentions", json_pack("{s:s, s:o}", "type", "array", "items", ref("Detention")),
+                  "statuses", json_deep_copy(list), "timeline",
+                  json_pack("{s:s, s:o}", "type", "array", "items", ref("TimelineEntry")),
+                  "health_visible", "type", "boolean", "allowed_events", json_deep_copy(list)));
+    json_decref(list);
 }
 
 json_t *
@@ -178,6 +316,7 @@ api_openapi(void)
     add_record(schemas, "Agency", &account_agency_desc);
     add_record(schemas, "Station", &account_station_desc);
     add_record(schemas, "User", &account_user_desc);
+    protocol_schemas(schemas);
     json_object_set_new(schemas, "LoginInput", record_schema(&input_login, 1));
     json_object_set_new(schemas, "PasswordChange", record_schema(&input_password_change, 1));
     json_object_set_new(schemas, "PasswordReset", record_schema(&input_password_reset, 1));

@@ -55,13 +55,28 @@ static const rule rules[] = {
     {ROLE(OFFICER), OBJ_CASE, C, SC_ANY, 0},
     {ROLE(SITE_STAFF), OBJ_CASE, C, SC_ANY, 0},
 
+    /* the hotline sees and routes every referral */
+    {ROLE(HOTLINE_WORKER), OBJ_CASE, R | U, SC_ANY, 0},
+
     /* working a case: only its team */
-    {ROLE(HOTLINE_WORKER), OBJ_CASE, R | U, SC_TEAM, 0},
     {ROLE(RESPONDER), OBJ_CASE, R | U, SC_TEAM, 0},
     {ROLE(ADVOCATE), OBJ_CASE, R | U, SC_TEAM, 0},
     {ROLE(CLINICIAN), OBJ_CASE, R | U, SC_TEAM, 0},
     {ROLE(OFFICER), OBJ_CASE, R, SC_TEAM, 0},
     {ROLE(SITE_STAFF), OBJ_CASE, R, SC_TEAM, 0},
+
+    /* beds, on-call lists, arrests */
+    {ROLE(HOTLINE_WORKER) | ROLE(RESPONDER) | ROLE(ADVOCATE) | ROLE(SUPERVISOR) | ROLE(CLINICIAN),
+     OBJ_BEDS, R, SC_ANY, 0},
+    {ROLE(ADMINISTRATOR), OBJ_BEDS, R | U, SC_ANY, 0},
+    {ROLE(SUPERVISOR), OBJ_BEDS, U, SC_AGENCY, 0},
+    {ROLE(HOTLINE_WORKER) | ROLE(RESPONDER) | ROLE(ADVOCATE) | ROLE(SUPERVISOR), OBJ_ONCALL, R,
+     SC_ANY, 0},
+    {ROLE(SUPERVISOR), OBJ_ONCALL, C | U, SC_AGENCY, 0},
+    {ROLE(ADMINISTRATOR), OBJ_ONCALL, R | C | U, SC_ANY, 0},
+    {ROLE(OFFICER), OBJ_ARREST, R | C, SC_AGENCY, 0},
+    {ROLE(SUPERVISOR), OBJ_ARREST, R | C, SC_AGENCY, 0},
+    {ROLE(ADMINISTRATOR), OBJ_ARREST, R | C, SC_ANY, 0},
 
     /* figures and the directory */
     {ROLE(ANALYST), OBJ_AGGREGATE, R, SC_ANY, 0},
@@ -132,7 +147,8 @@ const char *
 policy_object_name(policy_object obj)
 {
     static const char *const names[OBJ__MAX] = {
-        "agency", "station", "user", "audit", "clock", "case", "aggregate", "directory",
+        "agency",    "station",   "user", "audit",  "clock",  "case",
+        "aggregate", "directory", "beds", "arrest", "oncall",
     };
     return obj < OBJ__MAX ? names[obj] : "unknown";
 }

@@ -21,6 +21,9 @@ typedef enum policy_object {
     OBJ_CASE,      /* a referral and everything recorded on it */
     OBJ_AGGREGATE, /* de-identified figures */
     OBJ_DIRECTORY, /* the services directory */
+    OBJ_BEDS,      /* the SODA/PAD bed board and capacities */
+    OBJ_ARREST,    /* arrest records (by station's agency) */
+    OBJ_ONCALL,    /* the on-call lists (by agency) */
     OBJ__MAX
 } policy_object;
 

@@ -11,6 +11,7 @@
 #include "model/record.h"
 
 void record_set_keys(const crypt_keys *k);
+void referral_set_keys(const crypt_keys *k);
 
 const char *
 cmd_data_dir(const char *given)
@@ -67,6 +68,7 @@ cmd_open(const char *dir, const haven_config *cfg, int create, store **st, crypt
         return 1;
     }
     record_set_keys(*keys);
+    referral_set_keys(*keys);
     store_options opt = {
         .readers = cfg ? (int)cfg->db_readers : 4,
         .busy_timeout_ms = cfg ? (int)cfg->db_busy_timeout_ms : 5000,

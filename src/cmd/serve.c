@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "protocol/scheduler.h"
 #include "cmd/cmd.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -177,6 +178,16 @@ cmd_serve(int argc, char **argv)
         crypt_free(app.keys);
         return 1;
     }
+    /* clocks that came due while haven was stopped fire on the first pass */
+    if (scheduler_start(app.st, app.keys) != HV_OK || api_events_start(&app) != HV_OK) {
+        fprintf(stderr, "haven: cannot start the clock and event threads\n");
+        http_stop(app.http, 0);
+        store_close(app.st);
+        crypt_free(app.keys);
+        free(cert);
+        free(key);
+        return 1;
+    }
     atomic_store(&app.ready, 1);
     log_event(LOG_INFO, "listening",
               json_pack("{s:s, s:s, s:s, s:b, s:b, s:I}", "addr", http_address(app.http), "version",
@@ -190,6 +201,8 @@ cmd_serve(int argc, char **argv)
               json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "inflight",
                         http_inflight(app.http)));
     atomic_store(&app.ready, 0);
+    scheduler_stop();
+    api_events_stop();
     http_stop(app.http, 10000);
     store_close(app.st);
     crypt_free(app.keys);

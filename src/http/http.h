@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <sys/types.h>
 #include <stdint.h>
 
 #include "core/buf.h"
@@ -121,6 +122,17 @@ void http_send_problem(http_req *r, int status, const char *type, const char *ti
 /* Maps E (or CODE when E has none) to a status and sends it. */
 void http_send_err(http_req *r, hv_result code, const hv_err *e);
 int http_status_of(hv_result code);
+
+/* A streamed response (server-sent events). FN fills OUT with up to MAX
+ * bytes and returns how many; 0 when it has nothing now (the connection is
+ * parked until http_streams_wake()); -1 to end the response. FREE_FN(CTX)
+ * runs when the connection is gone. */
+typedef ssize_t (*http_stream_fn)(void *ctx, char *out, size_t max);
+void http_send_stream(http_req *r, const char *ctype, http_stream_fn fn, void *ctx,
+                      void (*free_fn)(void *));
+/* Lets every parked stream produce again (something changed, or a heartbeat). */
+void http_streams_wake(http_server *s);
+int http_streams_count(http_server *s);
 
 /* The route table and counters, for /metrics and the OpenAPI document. */
 const http_route *http_routes(const http_server *s, int *n);

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,7 +35,22 @@ struct http_server {
     char rid_prefix[9];
     static_files *files;
     http_metrics *metrics;
+    pthread_mutex_t smu; /* guards the stream list and each stream's flags */
+    struct http_stream *streams;
+    int streams_closing;
 };
+
+/* A response written as it is produced (server-sent events). */
+typedef struct http_stream {
+    http_server *srv;
+    struct MHD_Connection *conn;
+    http_stream_fn fn;
+    void *ctx;
+    void (*free_fn)(void *);
+    int suspended; /* parked until http_streams_wake() */
+    int pending;   /* woken while producing: try again before parking */
+    struct http_stream *next, *prev;
+} http_stream;
 
 static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
                           "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
@@ -205,6 +221,122 @@ http_send_bytes(http_req *r, int status, const char *ctype, const void *data, si
     struct MHD_Response *resp = MHD_create_response_from_buffer(
         len, (void *)data, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_PERSISTENT);
     send_response(r, status, resp, ctype, 1);
+}
+
+/* ---- streams ---------------------------------------------------------- */
+
+/* MHD asks for more bytes: produce them, or park the connection until
+ * something changes (MHD's prescribed pattern: suspend and return 0). */
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    http_stream *st = cls;
+    http_server *s = st->srv;
+    for (;;) {
+        pthread_mutex_lock(&s->smu);
+        int closing = s->streams_closing;
+        st->pending = 0;
+        pthread_mutex_unlock(&s->smu);
+        if (closing)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        ssize_t n = st->fn(st->ctx, out, max);
+        if (n > 0)
+            return n;
+        if (n < 0)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        pthread_mutex_lock(&s->smu);
+        if (st->pending || s->streams_closing) {
+            pthread_mutex_unlock(&s->smu);
+            continue;
+        }
+        st->suspended = 1;
+        MHD_suspend_connection(st->conn);
+        pthread_mutex_unlock(&s->smu);
+        return 0;
+    }
+}
+
+static void
+stream_free(void *cls)
+{
+    http_stream *st = cls;
+    http_server *s = st->srv;
+    pthread_mutex_lock(&s->smu);
+    if (st->prev)
+        st->prev->next = st->next;
+    else
+        s->streams = st->next;
+    if (st->next)
+        st->next->prev = st->prev;
+    pthread_mutex_unlock(&s->smu);
+    if (st->free_fn)
+        st->free_fn(st->ctx);
+    free(st);
+}
+
+void
+http_send_stream(http_req *r, const char *ctype, http_stream_fn fn, void *ctx,
+                 void (*free_fn)(void *))
+{
+    if (r->responded) {
+        if (free_fn)
+            free_fn(ctx);
+        return;
+    }
+    http_stream *st = calloc(1, sizeof *st);
+    if (!st) {
+        if (free_fn)
+            free_fn(ctx);
+        http_send_err(r, HV_ERR_NOMEM, NULL);
+        return;
+    }
+    http_server *s = r->srv;
+    *st = (http_stream){.srv = s, .conn = r->conn, .fn = fn, .ctx = ctx, .free_fn = free_fn};
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 8192, stream_read, st, stream_free);
+    if (!resp) {
+        free(st);
+        if (free_fn)
+            free_fn(ctx);
+        http_send_err(r, HV_ERR_NOMEM, NULL);
+        return;
+    }
+    pthread_mutex_lock(&s->smu);
+    st->next = s->streams;
+    if (s->streams)
+        s->streams->prev = st;
+    s->streams = st;
+    pthread_mutex_unlock(&s->smu);
+    http_set_header(r, "X-Accel-Buffering", "no");
+    send_response(r, 200, resp, ctype, 1);
+}
+
+void
+http_streams_wake(http_server *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->smu);
+    for (http_stream *st = s->streams; st; st = st->next) {
+        st->pending = 1;
+        if (st->suspended) {
+            st->suspended = 0;
+            MHD_resume_connection(st->conn);
+        }
+    }
+    pthread_mutex_unlock(&s->smu);
+}
+
+int
+http_streams_count(http_server *s)
+{
+    int n = 0;
+    pthread_mutex_lock(&s->smu);
+    for (http_stream *st = s->streams; st; st = st->next)
+        n++;
+    pthread_mutex_unlock(&s->smu);
+    return n;
 }
 
 void
@@ -652,6 +784,7 @@ http_start(const http_options *opt, http_server **out)
     if (!s)
         return HV_ERR_NOMEM;
     s->opt = *opt;
+    pthread_mutex_init(&s->smu, NULL);
     uint8_t rnd[4];
     randombytes_buf(rnd, sizeof rnd);
     sodium_bin2hex(s->rid_prefix, sizeof s->rid_prefix, rnd, sizeof rnd);
@@ -724,10 +857,16 @@ http_stop(http_server *s, int grace_ms)
     if (!s)
         return;
     MHD_quiesce_daemon(s->d);
+    /* open streams end now, so their requests finish */
+    pthread_mutex_lock(&s->smu);
+    s->streams_closing = 1;
+    pthread_mutex_unlock(&s->smu);
+    http_streams_wake(s);
     int64_t until = clock_mono_ms() + grace_ms;
     while (http_inflight(s) > 0 && clock_mono_ms() < until)
         usleep(10000);
     MHD_stop_daemon(s->d);
+    pthread_mutex_destroy(&s->smu);
     metrics_free(s->metrics);
     static_free(s->files);
     free(s);

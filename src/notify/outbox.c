@@ -15,12 +15,9 @@ hv_result
 outbox_to_user(store_conn *c, int64_t user_id, int64_t referral_id, const char *kind,
                notify_priority pr, const char *message, int64_t now)
 {
-    store_val a[] = {SV_INTV(user_id),
-                     referral_id ? SV_INTV(referral_id) : SV_NULLV,
-                     SV_TEXTV(kind),
-                     SV_TEXTV(outbox_priority_name(pr)),
-                     SV_TEXTV(message),
-                     SV_INTV(now)};
+    store_val a[] = {SV_INTV(user_id),  referral_id ? SV_INTV(referral_id) : SV_NULLV,
+                     SV_TEXTV(kind),    SV_TEXTV(outbox_priority_name(pr)),
+                     SV_TEXTV(message), SV_INTV(now)};
     return store_exec(c,
                       "INSERT INTO notification (user_id, referral_id, kind, priority, message, "
                       "created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -31,12 +28,8 @@ hv_result
 outbox_to_role(store_conn *c, int64_t agency_id, const char *role_name, int64_t referral_id,
                const char *kind, notify_priority pr, const char *message, int64_t now, int *sent)
 {
-    store_val a[] = {SV_INTV(referral_id),
-                     SV_TEXTV(kind),
-                     SV_TEXTV(outbox_priority_name(pr)),
-                     SV_TEXTV(message),
-                     SV_INTV(now),
-                     SV_INTV(agency_id),
+    store_val a[] = {SV_INTV(referral_id), SV_TEXTV(kind), SV_TEXTV(outbox_priority_name(pr)),
+                     SV_TEXTV(message),    SV_INTV(now),   SV_INTV(agency_id),
                      SV_TEXTV(role_name)};
     int64_t n = 0;
     hv_result r = store_exec(c,
@@ -59,9 +52,8 @@ row_json(void *ctx, const store_row *row)
         clock_format_iso(store_row_int(row, 6), read_at, sizeof read_at);
     json_t *o = json_pack(
         "{s:I, s:o, s:s, s:s, s:s, s:s, s:o, s:s}", "id", (json_int_t)store_row_int(row, 0),
-        "referral_id",
-        store_row_isnull(row, 1) ? json_null() : json_integer(store_row_int(row, 1)), "kind",
-        store_row_text(row, 2), "priority", store_row_text(row, 3), "message",
+        "referral_id", store_row_isnull(row, 1) ? json_null() : json_integer(store_row_int(row, 1)),
+        "kind", store_row_text(row, 2), "priority", store_row_text(row, 3), "message",
         store_row_text(row, 4), "created_at", at, "read_at",
         store_row_isnull(row, 6) ? json_null() : json_string(read_at), "delivery_state",
         store_row_text(row, 7));

@@ -108,9 +108,8 @@ deadline_move(store_conn *c, int64_t referral_id, const char *kind, int64_t subj
         warn = now;
     int64_t next = warn < due ? warn : due;
     int64_t n = 0;
-    store_val a[] = {SV_INTV(due),         SV_INTV(warn),    SV_INTV(next),
-                     SV_INTV(referral_id), SV_TEXTV(kind),   SV_INTV(subject_id),
-                     SV_INTV(subject_id)};
+    store_val a[] = {SV_INTV(due),   SV_INTV(warn),       SV_INTV(next),      SV_INTV(referral_id),
+                     SV_TEXTV(kind), SV_INTV(subject_id), SV_INTV(subject_id)};
     hv_result r = store_exec(c,
                              "UPDATE deadline SET due_at = ?, warn_at = ?, next_fire_at = ?, "
                              "state = 'running', warned_at = NULL, missed_at = NULL WHERE "
@@ -181,12 +180,11 @@ fire_one(store_conn *c, const crypt_keys *keys, const due_row *d, int64_t now)
             r = outbox_to_user(c, d->owner_user_id, d->referral_id, "clock.warning", NP_HIGH, msg,
                                now);
         else if (d->owner_agency_id)
-            r = outbox_to_role(c, d->owner_agency_id, "supervisor", d->referral_id,
-                               "clock.warning", NP_HIGH, msg, now, NULL);
+            r = outbox_to_role(c, d->owner_agency_id, "supervisor", d->referral_id, "clock.warning",
+                               NP_HIGH, msg, now, NULL);
         store_val a[] = {SV_INTV(now), SV_INTV(d->due_at), SV_INTV(d->id)};
         if (r == HV_OK)
-            r = store_exec(c,
-                           "UPDATE deadline SET warned_at = ?, next_fire_at = ? WHERE id = ?", a,
+            r = store_exec(c, "UPDATE deadline SET warned_at = ?, next_fire_at = ? WHERE id = ?", a,
                            3, NULL);
         if (r == HV_OK)
             r = timeline_add(c, d->referral_id, 0, "clock.warning",
@@ -198,8 +196,8 @@ fire_one(store_conn *c, const crypt_keys *keys, const due_row *d, int64_t now)
                  d->number, label, due);
         int sent = 0;
         if (d->owner_user_id)
-            r = outbox_to_user(c, d->owner_user_id, d->referral_id, "clock.missed", NP_URGENT,
-                               msg, now);
+            r = outbox_to_user(c, d->owner_user_id, d->referral_id, "clock.missed", NP_URGENT, msg,
+                               now);
         if (r == HV_OK && d->owner_agency_id)
             r = outbox_to_role(c, d->owner_agency_id, "supervisor", d->referral_id,
                                "clock.escalation", NP_URGENT, msg, now, &sent);
@@ -228,8 +226,7 @@ fire_one(store_conn *c, const crypt_keys *keys, const due_row *d, int64_t now)
 }
 
 hv_result
-deadline_fire(store *st, const crypt_keys *keys, int64_t now, int max, int *fired,
-              int64_t *next_at)
+deadline_fire(store *st, const crypt_keys *keys, int64_t now, int max, int *fired, int64_t *next_at)
 {
     *fired = 0;
     if (next_at)
@@ -302,15 +299,14 @@ list_row(void *ctx, const store_row *row)
     int running = strcmp(state, "running") == 0 || strcmp(state, "missed") == 0;
     json_t *o = json_pack(
         "{s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-        (json_int_t)store_row_int(row, 0), "kind", kind, "label", k ? k->label : kind,
-        "subject_id", store_row_isnull(row, 2) ? json_null() : json_integer(store_row_int(row, 2)),
+        (json_int_t)store_row_int(row, 0), "kind", kind, "label", k ? k->label : kind, "subject_id",
+        store_row_isnull(row, 2) ? json_null() : json_integer(store_row_int(row, 2)),
         "owner_user_id",
-        store_row_isnull(row, 9) ? json_null() : json_integer(store_row_int(row, 9)),
-        "started_at", iso_or_null(row, 3), "due_at", iso_or_null(row, 4), "state", state,
-        "met_at", iso_or_null(row, 7), "missed_at", iso_or_null(row, 8), "ms_left",
+        store_row_isnull(row, 9) ? json_null() : json_integer(store_row_int(row, 9)), "started_at",
+        iso_or_null(row, 3), "due_at", iso_or_null(row, 4), "state", state, "met_at",
+        iso_or_null(row, 7), "missed_at", iso_or_null(row, 8), "ms_left",
         running ? json_integer(due - lc->now) : json_null(), "overdue",
-        json_boolean(running && lc->now >= due), "met_late",
-        json_boolean(met && met > due));
+        json_boolean(running && lc->now >= due), "met_late", json_boolean(met && met > due));
     if (!o)
         return HV_ERR_NOMEM;
     json_array_append_new(lc->list, o);

@@ -11,39 +11,40 @@
 const char *const referral_states[] = {"open",      "acknowledged", "on_scene",
                                        "follow_up", "closed",       NULL};
 
-static const char *const genders[] = {"female",    "male", "transgender_female", "transgender_male",
-                                      "nonbinary", "unknown", NULL};
+static const char *const genders[] = {
+    "female", "male", "transgender_female", "transgender_male", "nonbinary", "unknown", NULL};
 
-static const char *const identified_hows[] = {"patrol_contact",   "operation",
-                                              "tip_or_call",      "safe_youth_zone",
-                                              "missing_recovery", "other",
-                                              NULL};
+static const char *const identified_hows[] = {
+    "patrol_contact",   "operation", "tip_or_call", "safe_youth_zone",
+    "missing_recovery", "other",     NULL};
 
 static const char *const involvements[] = {"none", "open_case", "prior_history", "unknown", NULL};
 
-const char *const mdt_decisions[] = {"returned_home", "relative",    "soda_pad_bed",
-                                     "foster_or_group", "hospital",  "juvenile_hall",
-                                     "left_before_decision", "other", NULL};
+const char *const mdt_decisions[] = {"returned_home",        "relative", "soda_pad_bed",
+                                     "foster_or_group",      "hospital", "juvenile_hall",
+                                     "left_before_decision", "other",    NULL};
 
-const char *const detention_reasons[] = {"warrant",          "serious_new_offense",
-                                         "probation_violation", "danger_to_self_or_others",
-                                         "no_alternative",   "other",
+const char *const detention_reasons[] = {"warrant",
+                                         "serious_new_offense",
+                                         "probation_violation",
+                                         "danger_to_self_or_others",
+                                         "no_alternative",
+                                         "other",
                                          NULL};
 
-const char *const status_72h_values[] = {"home_with_family", "with_relative", "soda_pad_bed",
-                                          "foster_or_group_home", "hospital", "detained",
-                                          "runaway_awol", "unknown", NULL};
+const char *const status_72h_values[] = {"home_with_family",     "with_relative", "soda_pad_bed",
+                                         "foster_or_group_home", "hospital",      "detained",
+                                         "runaway_awol",         "unknown",       NULL};
 
-const char *const whereabouts_values[] = {"home",     "placement",    "hospital",
-                                          "detained", "runaway_awol", "unknown",
-                                          NULL};
+const char *const whereabouts_values[] = {"home",         "placement", "hospital", "detained",
+                                          "runaway_awol", "unknown",   NULL};
 
-const char *const mdt_member_values[] = {"youth",     "lead",   "advocate", "officer",
-                                         "caregiver", "clinician", "attorney", "other", NULL};
+const char *const mdt_member_values[] = {
+    "youth", "lead", "advocate", "officer", "caregiver", "clinician", "attorney", "other", NULL};
 
-const char *const close_reasons[] = {"services_completed", "youth_declined", "transferred",
-                                     "youth_awol",         "duplicate",      "not_csec",
-                                     "other",              NULL};
+const char *const close_reasons[] = {
+    "services_completed", "youth_declined", "transferred", "youth_awol",
+    "duplicate",          "not_csec",       "other",       NULL};
 
 static const char *const meeting_kinds[] = {"initial", "follow_up", NULL};
 static const char *const consent_kinds[] = {"medical_exam", "mental_health", "info_sharing", NULL};
@@ -53,21 +54,29 @@ static const char *const appointment_kinds[] = {"medical_exam", "mental_health_s
                                                 "follow_up_care", NULL};
 static const char *const appointment_states[] = {"scheduled", "attended", "no_show", "cancelled",
                                                  NULL};
-static const char *const placement_kinds[] = {"home",       "relative",   "soda_pad",
-                                              "foster_home", "group_home", "hospital",
-                                              "juvenile_hall", "other",   NULL};
+static const char *const placement_kinds[] = {"home",          "relative",   "soda_pad",
+                                              "foster_home",   "group_home", "hospital",
+                                              "juvenile_hall", "other",      NULL};
 static const char *const placement_end_reasons[] = {"moved_on", "returned_home", "awol",
-                                                    "detained", "other", NULL};
-static const char *const contact_kinds[] = {"in_person", "phone", "text", "court", "mdt",
-                                            "basic_need", NULL};
-static const char *const needs[] = {"food", "clothing", "shower", "sleep", "phone", "hygiene",
-                                    "transport", NULL};
+                                                    "detained", "other",         NULL};
+static const char *const contact_kinds[] = {"in_person", "phone",      "text", "court",
+                                            "mdt",       "basic_need", NULL};
+static const char *const needs[] = {"food",  "clothing", "shower",    "sleep",
+                                    "phone", "hygiene",  "transport", NULL};
 static const char *const events[] = {"acknowledge", "en_route", "arrive", "reroute", "close", NULL};
 static const char *const sides[] = {"lead", "advocate", NULL};
 static const char *const status_kinds[] = {"status_72h", "whereabouts", NULL};
-static const char *const all_statuses[] = {
-    "home_with_family", "with_relative", "soda_pad_bed", "foster_or_group_home", "hospital",
-    "detained", "runaway_awol", "unknown", "home", "placement", NULL};
+static const char *const all_statuses[] = {"home_with_family",
+                                           "with_relative",
+                                           "soda_pad_bed",
+                                           "foster_or_group_home",
+                                           "hospital",
+                                           "detained",
+                                           "runaway_awol",
+                                           "unknown",
+                                           "home",
+                                           "placement",
+                                           NULL};
 
 int
 model_in(const char *const *list, const char *s)
@@ -88,7 +97,8 @@ static const field_desc youth_fields[] = {
     {"last_name", FT_TEXT, SE, 0, 80, NULL, NULL, "Last name (may be unknown)"},
     {"aliases", FT_TEXT, SE, 0, 400, NULL, NULL, "Other names and nicknames, separated by ;"},
     {"dob", FT_DATE, SE, 0, 0, NULL, NULL, "Date of birth"},
-    {"estimated_age", FT_INT, 0, 6, 25, NULL, NULL, "Estimated age when the date of birth is unknown"},
+    {"estimated_age", FT_INT, 0, 6, 25, NULL, NULL,
+     "Estimated age when the date of birth is unknown"},
     {"gender", FT_ENUM, 0, 0, 0, genders, NULL, "Gender"},
     {"language", FT_TEXT, 0, 0, 40, NULL, NULL, "Preferred language"},
 };
@@ -137,10 +147,11 @@ static const field_desc referral_fields[] = {
     {"closed_at", FT_TIME, RO, 0, 0, NULL, NULL, "Closed"},
     {"close_reason", FT_ENUM, RO, 0, 0, close_reasons, NULL, "Why the case closed"},
 };
-const record_desc referral_desc = {"referral",       "referral", referral_fields,
-                                   NF(referral_fields), "id DESC", 1};
+const record_desc referral_desc = {"referral",          "referral", referral_fields,
+                                   NF(referral_fields), "id DESC",  1};
 
 static const field_desc mdt_fields[] = {
+    {"referral_id", FT_REF, RO, 0, 0, NULL, "referral", "Referral"},
     {"kind", FT_ENUM, RQ | CO, 0, 0, meeting_kinds, NULL, "Initial or follow-up MDT"},
     {"held_at", FT_TIME, RQ, 0, 0, NULL, NULL, "When the MDT met"},
     {"members", FT_TEXT, 0, 0, 200, NULL, NULL,
@@ -156,9 +167,11 @@ static const field_desc mdt_fields[] = {
     {"notes", FT_TEXT, SE, 0, 8000, NULL, NULL, "Notes"},
     {"recorded_by", FT_REF, RO, 0, 0, NULL, "app_user", "Recorded by"},
 };
-const record_desc mdt_desc = {"mdt_meeting", "mdt_meeting", mdt_fields, NF(mdt_fields), "held_at", 1};
+const record_desc mdt_desc = {"mdt_meeting",  "mdt_meeting", mdt_fields,
+                              NF(mdt_fields), "held_at",     1};
 
 static const field_desc consent_fields[] = {
+    {"referral_id", FT_REF, RO, 0, 0, NULL, "referral", "Referral"},
     {"kind", FT_ENUM, RQ | CO, 0, 0, consent_kinds, NULL, "What is consented to"},
     {"given_by", FT_ENUM, RQ | CO, 0, 0, consent_givers, NULL, "Who gave it"},
     {"agency_ids", FT_TEXT, CO, 0, 400, NULL, NULL,
@@ -167,21 +180,25 @@ static const field_desc consent_fields[] = {
     {"revoked_at", FT_TIME, RO, 0, 0, NULL, NULL, "When it was revoked"},
     {"recorded_by", FT_REF, RO, 0, 0, NULL, "app_user", "Recorded by"},
 };
-const record_desc consent_desc = {"consent", "consent", consent_fields, NF(consent_fields), "id", 1};
+const record_desc consent_desc = {"consent",          "consent", consent_fields,
+                                  NF(consent_fields), "id",      1};
 
 static const field_desc appointment_fields[] = {
+    {"referral_id", FT_REF, RO, 0, 0, NULL, "referral", "Referral"},
     {"kind", FT_ENUM, RQ | CO, 0, 0, appointment_kinds, NULL, "Kind of appointment"},
     {"scheduled_for", FT_TIME, RQ, 0, 0, NULL, NULL, "When"},
     {"location", FT_TEXT, 0, 0, 200, NULL, NULL, "Where (e.g. the Medical Hub)"},
-    {"state", FT_ENUM, 0, 0, 0, appointment_states, NULL, "Scheduled, attended, no-show, cancelled"},
+    {"state", FT_ENUM, 0, 0, 0, appointment_states, NULL,
+     "Scheduled, attended, no-show, cancelled"},
     {"attended_at", FT_TIME, RO, 0, 0, NULL, NULL, "Attended"},
     {"reschedule_count", FT_INT, RO, 0, 0, NULL, NULL, "Times rescheduled"},
     {"outcome", FT_TEXT, SE | F_HEALTH, 0, 4000, NULL, NULL, "Outcome (health detail)"},
 };
-const record_desc appointment_desc = {"appointment",          "appointment", appointment_fields,
+const record_desc appointment_desc = {"appointment",          "appointment",   appointment_fields,
                                       NF(appointment_fields), "scheduled_for", 1};
 
 static const field_desc placement_fields[] = {
+    {"referral_id", FT_REF, RO, 0, 0, NULL, "referral", "Referral"},
     {"kind", FT_ENUM, RQ | CO, 0, 0, placement_kinds, NULL, "Kind of placement"},
     {"provider_agency_id", FT_REF, CO, 0, 0, NULL, "agency", "Bed provider (for SODA/PAD)"},
     {"started_at", FT_TIME, RQ | CO, 0, 0, NULL, NULL, "Entered"},
@@ -190,25 +207,27 @@ static const field_desc placement_fields[] = {
     {"extended_until", FT_TIME, RO, 0, 0, NULL, NULL, "Stay extended until"},
     {"extension_reason", FT_TEXT, RO, 0, 0, NULL, NULL, "Why the stay was extended"},
 };
-const record_desc placement_desc = {"placement",          "placement", placement_fields,
+const record_desc placement_desc = {"placement",          "placement",  placement_fields,
                                     NF(placement_fields), "started_at", 1};
 
 static const field_desc contact_fields[] = {
+    {"referral_id", FT_REF, RO, 0, 0, NULL, "referral", "Referral"},
     {"at", FT_TIME, RQ, 0, 0, NULL, NULL, "When"},
     {"kind", FT_ENUM, RQ, 0, 0, contact_kinds, NULL, "Kind of contact"},
     {"need", FT_ENUM, 0, 0, 0, needs, NULL, "Basic need met (for basic-need contacts)"},
     {"note", FT_TEXT, SE, 0, 4000, NULL, NULL, "Note"},
     {"by_user_id", FT_REF, RO, 0, 0, NULL, "app_user", "Recorded by"},
 };
-const record_desc contact_desc = {"advocacy_contact", "advocacy_contact", contact_fields,
-                                  NF(contact_fields), "at", 1};
+const record_desc contact_desc = {
+    "advocacy_contact", "advocacy_contact", contact_fields, NF(contact_fields), "at", 1};
 
 static const field_desc detention_fields[] = {
+    {"referral_id", FT_REF, RO, 0, 0, NULL, "referral", "Referral"},
     {"started_at", FT_TIME, RQ, 0, 0, NULL, NULL, "Detained"},
     {"ended_at", FT_TIME, 0, 0, 0, NULL, NULL, "Released"},
     {"reason", FT_ENUM, RQ, 0, 0, detention_reasons, NULL, "Reason for detention"},
 };
-const record_desc detention_desc = {"detention",          "detention", detention_fields,
+const record_desc detention_desc = {"detention",          "detention",  detention_fields,
                                     NF(detention_fields), "started_at", 1};
 
 static const field_desc arrest_fields[] = {
@@ -220,16 +239,16 @@ static const field_desc arrest_fields[] = {
     {"youth_id", FT_REF, 0, 0, 0, NULL, "youth", "Youth, when known"},
     {"referral_id", FT_REF, 0, 0, 0, NULL, "referral", "Referral, when known"},
 };
-const record_desc arrest_desc = {"arrest", "arrest", arrest_fields, NF(arrest_fields),
-                                 "arrested_on DESC", 1};
+const record_desc arrest_desc = {"arrest",          "arrest",           arrest_fields,
+                                 NF(arrest_fields), "arrested_on DESC", 1};
 
 static const field_desc oncall_fields[] = {
     {"agency_id", FT_REF, RQ, 0, 0, NULL, "agency", "Agency"},
     {"user_id", FT_REF, RQ, 0, 0, NULL, "app_user", "On-call user"},
     {"position", FT_INT, 0, 1, 100, NULL, NULL, "Order on the list (1 is called first)"},
 };
-const record_desc oncall_desc = {"oncall", "oncall", oncall_fields, NF(oncall_fields),
-                                 "agency_id, position", 0};
+const record_desc oncall_desc = {
+    "oncall", "oncall", oncall_fields, NF(oncall_fields), "agency_id, position", 0};
 
 static const field_desc event_fields[] = {
     {"event", FT_ENUM, RQ, 0, 0, events, NULL, "What happened"},
@@ -238,11 +257,12 @@ static const field_desc event_fields[] = {
     {"close_reason", FT_ENUM, 0, 0, 0, close_reasons, NULL, "For close: why"},
     {"lead_agency_id", FT_REF, 0, 0, 0, NULL, "agency", "For reroute: the new lead agency"},
 };
-const record_desc event_input_desc = {"referral_event", NULL, event_fields, NF(event_fields), NULL,
-                                      0};
+const record_desc event_input_desc = {"referral_event", NULL, event_fields,
+                                      NF(event_fields), NULL, 0};
 
 static const field_desc status_fields[] = {
-    {"kind", FT_ENUM, RQ, 0, 0, status_kinds, NULL, "The 72-hour status, or where the youth is now"},
+    {"kind", FT_ENUM, RQ, 0, 0, status_kinds, NULL,
+     "The 72-hour status, or where the youth is now"},
     {"status", FT_ENUM, RQ, 0, 0, all_statuses, NULL, "The status"},
 };
 const record_desc status_input_desc = {"status", NULL, status_fields, NF(status_fields), NULL, 0};
@@ -251,8 +271,8 @@ static const field_desc extend_fields[] = {
     {"until", FT_TIME, RQ, 0, 0, NULL, NULL, "New end of the stay"},
     {"reason", FT_TEXT, RQ, 3, 500, NULL, NULL, "Why the stay is longer than 30 days"},
 };
-const record_desc extend_input_desc = {"extension", NULL, extend_fields, NF(extend_fields), NULL,
-                                       0};
+const record_desc extend_input_desc = {"extension",       NULL, extend_fields,
+                                       NF(extend_fields), NULL, 0};
 
 static const field_desc end_fields[] = {
     {"ended_at", FT_TIME, RQ, 0, 0, NULL, NULL, "Left"},
@@ -261,13 +281,14 @@ static const field_desc end_fields[] = {
 const record_desc end_input_desc = {"placement_end", NULL, end_fields, NF(end_fields), NULL, 0};
 
 static const field_desc capacity_fields[] = {
-    {"capacity", FT_INT, RQ, 0, 500, NULL, NULL, "SODA/PAD beds this provider holds for the protocol"},
+    {"capacity", FT_INT, RQ, 0, 500, NULL, NULL,
+     "SODA/PAD beds this provider holds for the protocol"},
 };
-const record_desc capacity_input_desc = {"bed_capacity", NULL, capacity_fields,
+const record_desc capacity_input_desc = {"bed_capacity",      NULL, capacity_fields,
                                          NF(capacity_fields), NULL, 0};
 
 static const field_desc close_adv_fields[] = {
     {"closed_at", FT_TIME, RQ, 0, 0, NULL, NULL, "Advocacy closed"},
 };
-const record_desc close_advocacy_input_desc = {"advocacy_close", NULL, close_adv_fields,
+const record_desc close_advocacy_input_desc = {"advocacy_close",     NULL, close_adv_fields,
                                                NF(close_adv_fields), NULL, 0};

@@ -14,10 +14,11 @@ timeline_add(store_conn *c, int64_t referral_id, int64_t actor_user_id, const ch
     store_val a[] = {SV_INTV(referral_id), SV_INTV(at),
                      actor_user_id ? SV_INTV(actor_user_id) : SV_NULLV, SV_TEXTV(kind),
                      SV_TEXTV(text)};
-    hv_result r = store_exec(c,
-                             "INSERT INTO case_event (referral_id, at, actor_user_id, kind, detail) "
-                             "VALUES (?, ?, ?, ?, ?)",
-                             a, 5, NULL);
+    hv_result r =
+        store_exec(c,
+                   "INSERT INTO case_event (referral_id, at, actor_user_id, kind, detail) "
+                   "VALUES (?, ?, ?, ?, ?)",
+                   a, 5, NULL);
     free(text);
     return r;
 }
@@ -29,12 +30,12 @@ row_json(void *ctx, const store_row *row)
     clock_format_iso(store_row_int(row, 1), at, sizeof at);
     const char *detail = store_row_text(row, 4);
     json_t *d = detail ? json_loads(detail, 0, NULL) : NULL;
-    json_t *o = json_pack("{s:I, s:s, s:o, s:o, s:s, s:o}", "id",
-                          (json_int_t)store_row_int(row, 0), "at", at, "actor_user_id",
-                          store_row_isnull(row, 2) ? json_null() : json_integer(store_row_int(row, 2)),
-                          "actor", store_row_text(row, 3) ? json_string(store_row_text(row, 3))
-                                                          : json_string("haven"),
-                          "kind", store_row_text(row, 5), "detail", d ? d : json_object());
+    json_t *o = json_pack(
+        "{s:I, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)store_row_int(row, 0), "at", at,
+        "actor_user_id",
+        store_row_isnull(row, 2) ? json_null() : json_integer(store_row_int(row, 2)), "actor",
+        store_row_text(row, 3) ? json_string(store_row_text(row, 3)) : json_string("haven"), "kind",
+        store_row_text(row, 5), "detail", d ? d : json_object());
     if (!o)
         return HV_ERR_NOMEM;
     json_array_append_new((json_t *)ctx, o);

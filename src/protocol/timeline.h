@@ -14,8 +14,8 @@
 #include "store/store.h"
 
 /* Appends KIND to REFERRAL_ID's timeline; DETAIL (may be NULL) is stolen. */
-hv_result timeline_add(store_conn *c, int64_t referral_id, int64_t actor_user_id,
-                       const char *kind, json_t *detail, int64_t at);
+hv_result timeline_add(store_conn *c, int64_t referral_id, int64_t actor_user_id, const char *kind,
+                       json_t *detail, int64_t at);
 /* The whole timeline, oldest first, with the actor's display name. */
 hv_result timeline_list(store_conn *c, int64_t referral_id, json_t **out);
 

@@ -340,7 +340,7 @@ const migration migrations[] = {
      "  updated_at {BIGINT} NOT NULL\n"
      ");\n"
      "CREATE INDEX arrest_station ON arrest (station_id, arrested_on);\n",
-     NULL},
+     NULL, NULL},
 };
 
 const int migrations_count = (int)(sizeof migrations / sizeof migrations[0]);

@@ -194,11 +194,11 @@ describe('users', () => {
     const names = byName.body.items.map((x) => x.username).sort();
     assert.deepEqual(names, ['analyst', 'mart.worker']);
     const demo = await srv.get('/api/v1/users?q=Demo', { admin: true });
-    assert.equal(demo.body.items.length, 10);
+    assert.equal(demo.body.items.length, 12);
     const none = await srv.get('/api/v1/users?q=no-such-person', { admin: true });
     assert.deepEqual(none.body.items, []);
     const all = await srv.get('/api/v1/users', { admin: true });
-    assert.equal(all.body.items.length, 11);
+    assert.equal(all.body.items.length, 13);
     for (const x of all.body.items) assert.ok(Array.isArray(x.roles) && x.roles.length > 0);
   });
 

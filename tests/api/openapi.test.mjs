@@ -138,11 +138,14 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('every GET path in the document answers an administrator with 200 (id 1 exists everywhere)', async () => {
+  it('every GET path in the document answers 200 (id 1 exists everywhere): case paths to the hotline, the rest to an administrator', async () => {
+    // Need to know: administrators run the system but read no child's case.
+    const hotline = await srv.session('hotline');
     for (const [p, item] of Object.entries(doc.paths)) {
-      if (!item.get) continue;
+      if (!item.get || p === '/api/v1/events') continue;
       const concrete = p.replace(/\{\w+\}/g, '1');
-      const r = await srv.get(concrete, { admin: true });
+      const caseData = /^\/api\/v1\/(referrals|youth)/.test(p);
+      const r = await srv.get(concrete, caseData ? { session: hotline } : { admin: true });
       assert.equal(r.status, 200, `GET ${concrete}: ${r.status} ${r.text.slice(0, 200)}`);
     }
   });

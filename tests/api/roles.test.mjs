@@ -53,9 +53,10 @@ describe('what each role may not do', () => {
       }
     });
 
-    it(`${u}: GET /api/v1/users answers ${u === 'supervisor' ? '200 (own agency only)' : '403'}`, async () => {
+    const supervises = u === 'supervisor' || u === 'martsuper';
+    it(`${u}: GET /api/v1/users answers ${supervises ? '200 (own agency only)' : '403'}`, async () => {
       const r = await srv.get('/api/v1/users', { session: sessions[u] });
-      if (u === 'supervisor') assert.equal(r.status, 200, r.text);
+      if (supervises) assert.equal(r.status, 200, r.text);
       else expectProblem(assert, r, 403, 'forbidden');
     });
 
@@ -129,7 +130,7 @@ describe('what each role may not do', () => {
       for (const action of ['user.create', 'agency.create', 'station.create', 'agency.update', 'audit.read', 'clock.update']) {
         assert.ok(mine.includes(action), `${u}: no denied ${action} in ${mine.join()}`);
       }
-      if (u !== 'supervisor') assert.ok(mine.includes('user.read'), `${u}: no denied user.read`);
+      if (u !== 'supervisor' && u !== 'martsuper') assert.ok(mine.includes('user.read'), `${u}: no denied user.read`);
     }
     const tokenDenied = denied.filter((e) => e.actor_username === 'officer' && e.actor_kind === 'token');
     assert.ok(tokenDenied.length > 0, 'token refusals say so');
@@ -179,13 +180,16 @@ describe('what an administrator may do', () => {
     assert.equal(r.status, 201, r.text);
     assert.equal((await srv.get('/api/v1/audit', { admin: true })).status, 200);
     const me = await srv.get('/api/v1/me', { admin: true });
-    assert.deepEqual(me.body.can.sort(), ['agencies.write', 'audit.read', 'stations.write', 'users.read', 'users.write']);
+    assert.deepEqual(me.body.can.sort(), ['agencies.write', 'arrests.read', 'audit.read', 'beds.read', 'oncall.read',
+      'stations.write', 'users.read', 'users.write']);
   });
 
   it('/me tells the other roles what they may do', async () => {
     const h = await srv.session('responder');
-    assert.deepEqual(h.user.can, []);
+    assert.deepEqual(h.user.can, ['referrals.board', 'tasks.read', 'beds.read', 'oncall.read']);
     const s = await srv.session('supervisor');
-    assert.deepEqual(s.user.can, ['users.read']);
+    assert.deepEqual(s.user.can, ['users.read', 'referrals.board', 'tasks.read', 'beds.read', 'oncall.read', 'arrests.read']);
+    const a = await srv.session('analyst');
+    assert.deepEqual(a.user.can, [], 'analysts see no case data');
   });
 });

@@ -17,8 +17,8 @@ export const SOURCE_DIR = process.env.HAVEN_SOURCE_DIR || process.cwd();
 export const DEMO_PASSWORD = 'haven-demo-2026';
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 export const DEMO_USERS = ['admin', 'supervisor', 'hotline', 'responder', 'advocate', 'clinician',
-  'officer', 'analyst', 'editor', 'sitestaff'];
-export const TOTP_USERS = new Set(['admin', 'supervisor']);
+  'officer', 'analyst', 'editor', 'sitestaff', 'mart', 'martsuper'];
+export const TOTP_USERS = new Set(['admin', 'supervisor', 'martsuper']);
 export const NON_ADMIN = DEMO_USERS.filter((u) => u !== 'admin');
 
 const SANITIZER_RE = /AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|ThreadSanitizer/;

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 export const DEMO_PASSWORD = process.env.HAVEN_DEMO_PASSWORD || 'haven-demo-2026';
 /* The demo users admin and supervisor enrol this TOTP secret. */
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-export const DEMO_TOTP_USERS = new Set(['admin', 'supervisor']);
+export const DEMO_TOTP_USERS = new Set(['admin', 'supervisor', 'martsuper']);
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 export const SOURCE_DIR = process.env.HAVEN_SOURCE_DIR || path.resolve(HERE, '..', '..');

@@ -1,0 +1,639 @@
+/*
+ * api_protocol.c - the protocol's routes: intake, the board, the case and
+ * everything recorded on it, beds, on-call lists, arrests, tasks and
+ * notifications. Each handler parses declared input, asks the policy about
+ * the case, calls src/protocol/ inside one transaction with its audit
+ * entry, and answers with the case as the caller may see it. After a
+ * commit the change hub wakes the live streams and the clock thread.
+ */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "auth/roles.h"
+#include "core/clock.h"
+#include "notify/hub.h"
+#include "notify/outbox.h"
+#include "protocol/model.h"
+#include "protocol/referral.h"
+#include "protocol/scheduler.h"
+
+#define HAS(p, r) (((p)->roles & ROLE_BIT(ROLE_##r)) != 0)
+
+static int64_t
+path_id(http_req *r)
+{
+    int64_t id = http_param_id(r, 0);
+    if (id <= 0)
+        http_send_problem(r, 404, "not-found", "Not found", NULL, "there is no such record");
+    return id;
+}
+
+static const principal *
+who(http_req *r)
+{
+    return &api_who(r)->p;
+}
+
+static void
+changed(void)
+{
+    hub_publish();
+    scheduler_kick();
+}
+
+/* Loads referral ID and asks the policy for ACT; answers 404/403 itself. */
+static int
+case_gate(http_req *r, int64_t id, policy_action act, referral_row *rr)
+{
+    store_conn *c;
+    policy_ctx ctx;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = referral_load(c, id, rr);
+        if (res == HV_OK)
+            referral_policy_ctx(c, who(r), rr, &ctx);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        if (res == HV_ERR_NOTFOUND)
+            http_send_problem(r, 404, "not-found", "Not found", NULL, "there is no such referral");
+        else
+            http_send_err(r, res, NULL);
+        return 0;
+    }
+    return api_allow(r, act, OBJ_CASE, &ctx, id);
+}
+
+/* The referral a side record (TABLE row ID) belongs to; 0 after a 404. */
+static int64_t
+owner_referral(http_req *r, const char *table, int64_t id)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT referral_id FROM %s WHERE id = ?", table);
+    store_conn *c;
+    int64_t ref = 0;
+    store_val a[] = {SV_INTV(id)};
+    if (store_read(api_app(r)->st, &c) == HV_OK) {
+        store_query_int(c, sql, a, 1, &ref);
+        store_release(c);
+    }
+    if (!ref)
+        http_send_problem(r, 404, "not-found", "Not found", NULL, "there is no such record");
+    return ref;
+}
+
+/* If-Match against VERSION: 0 = fine; else the result to answer with. */
+static hv_result
+check_if_match(http_req *r, int64_t version, int required)
+{
+    const char *im = http_header(r, "If-Match");
+    if (!im)
+        return required ? HV_ERR_NEEDMATCH : HV_OK;
+    if (strcmp(im, "*") == 0)
+        return HV_OK;
+    char want[32];
+    snprintf(want, sizeof want, "\"v%lld\"", (long long)version);
+    if (strncmp(im, "W/", 2) == 0)
+        im += 2;
+    return strcmp(im, want) == 0 ? HV_OK : HV_ERR_STALE;
+}
+
+static void
+send_case(http_req *r, int status, json_t *cs)
+{
+    char etag[32];
+    json_t *ref = json_object_get(cs, "referral");
+    snprintf(etag, sizeof etag, "\"v%lld\"",
+             (long long)json_integer_value(json_object_get(ref, "version")));
+    http_set_header(r, "ETag", etag);
+    http_send_json(r, status, cs);
+}
+
+static void
+send_failure(http_req *r, hv_result res, hv_err *e)
+{
+    if (res == HV_ERR_STALE && !e->detail[0])
+        hv_fail(e, res, "If-Match", "someone else changed this case; reload it and try again");
+    if (res == HV_ERR_NEEDMATCH && !e->detail[0])
+        hv_fail(e, res, "If-Match", "send If-Match with the ETag of the case you read");
+    http_send_err(r, res, e);
+}
+
+typedef hv_result (*case_op)(store_conn *c, http_req *r, int64_t id, json_t *vals, int64_t now,
+                             int64_t *case_id, hv_err *e);
+
+/* One change to case ID: If-Match, OP, audit, the case back, commit. */
+static void
+case_write(http_req *r, int64_t id, json_t *vals, const char *action, case_op op,
+           int match_required, int status)
+{
+    haven_app *app = api_app(r);
+    hv_err e = {0};
+    json_t *out = NULL;
+    store_conn *c;
+    int64_t now = clock_now_ms();
+    int64_t case_id = id;
+    hv_result res = store_begin(app->st, &c);
+    if (res == HV_OK) {
+        referral_row rr;
+        res = referral_load(c, id, &rr);
+        if (res == HV_OK)
+            res = check_if_match(r, rr.version, match_required);
+        if (res == HV_OK)
+            res = op(c, r, id, vals, now, &case_id, &e);
+        audit_event ev = api_event(r, action, "referral", case_id);
+        if (res == HV_OK)
+            res = audit_append(c, app->keys, &ev);
+        if (res == HV_OK)
+            res = referral_case_json(c, who(r), case_id, now, &out);
+        if (res == HV_OK)
+            res = store_commit(c);
+        else
+            store_rollback(c);
+    }
+    json_decref(vals);
+    if (res != HV_OK) {
+        json_decref(out);
+        send_failure(r, res, &e);
+        return;
+    }
+    changed();
+    send_case(r, status, out);
+}
+
+/* ---- intake ------------------------------------------------------------------------- */
+
+static void
+body_hash(json_t *body, char out[65])
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    uint8_t h[32];
+    crypto_generichash(h, sizeof h, (const uint8_t *)(text ? text : ""), text ? strlen(text) : 0,
+                       NULL, 0);
+    sodium_bin2hex(out, 65, h, sizeof h);
+    free(text);
+}
+
+void
+api_referrals_create(http_req *r)
+{
+    if (!api_allow(r, ACT_CREATE, OBJ_CASE, &(policy_ctx){0}, 0))
+        return;
+    haven_app *app = api_app(r);
+    const char *key = http_header(r, "Idempotency-Key");
+    if (key && (strlen(key) < 8 || strlen(key) > 200)) {
+        http_send_problem(r, 400, "invalid", "Invalid request", "Idempotency-Key",
+                          "an Idempotency-Key is 8 to 200 characters (a UUID is best)");
+        return;
+    }
+    char hash[65];
+    body_hash(r->json, hash);
+    /* the youth comes as its own object */
+    json_t *youth = NULL;
+    json_t *yin = json_object_get(r->json, "youth");
+    hv_err e = {0};
+    if (yin && !json_is_null(yin)) {
+        if (!json_is_object(yin)) {
+            http_send_problem(r, 400, "invalid", "Invalid request", "youth",
+                              "'youth' is an object of the youth's details");
+            return;
+        }
+        hv_result res = record_parse(&youth_desc, yin, REC_CREATE, &youth, &e);
+        if (res != HV_OK) {
+            char f[sizeof e.field + 8];
+            snprintf(f, sizeof f, "youth.%s", e.field);
+            memcpy(e.field, f, sizeof e.field - 1);
+            e.field[sizeof e.field - 1] = '\0';
+            http_send_err(r, res, &e);
+            return;
+        }
+    }
+    json_t *body = json_deep_copy(r->json);
+    json_object_del(body, "youth");
+    json_t *vals = NULL;
+    hv_result res = record_parse(&referral_desc, body, REC_CREATE, &vals, &e);
+    json_decref(body);
+    if (res != HV_OK) {
+        json_decref(youth);
+        http_send_err(r, res, &e);
+        return;
+    }
+    if (json_object_get(vals, "youth_id") && youth) {
+        json_decref(youth), json_decref(vals);
+        http_send_problem(r, 400, "invalid", "Invalid request", "youth_id",
+                          "give either a known youth_id or the youth's details, not both");
+        return;
+    }
+    const principal *p = who(r);
+    int64_t now = clock_now_ms(), id = 0, replayed = 0;
+    json_t *out = NULL;
+    store_conn *c;
+    res = store_begin(app->st, &c);
+    if (res == HV_OK) {
+        if (key) {
+            store_val a[] = {SV_INTV(p->user_id), SV_TEXTV(key)};
+            char prior[65] = "";
+            int64_t prior_id = 0;
+            res = store_query_int(c,
+                                  "SELECT referral_id FROM referral_idem WHERE user_id = ? AND "
+                                  "idem_key = ?",
+                                  a, 2, &prior_id);
+            if (res == HV_OK) {
+                int64_t same = 0;
+                store_val b[] = {SV_INTV(p->user_id), SV_TEXTV(key), SV_TEXTV(hash)};
+                res = store_query_int(c,
+                                      "SELECT COUNT(*) FROM referral_idem WHERE user_id = ? AND "
+                                      "idem_key = ? AND body_hash = ?",
+                                      b, 3, &same);
+                if (res == HV_OK && !same)
+                    res = hv_fail(&e, HV_ERR_CONFLICT, "Idempotency-Key",
+                                  "this Idempotency-Key was used for a different referral");
+                id = prior_id;
+                replayed = 1;
+                (void)prior;
+            } else if (res == HV_ERR_NOTFOUND) {
+                res = HV_OK;
+            }
+        }
+        if (res == HV_OK && !replayed) {
+            res = referral_open(c, p, vals, youth, now, &id, &e);
+            if (res == HV_OK && key) {
+                store_val a[] = {SV_INTV(p->user_id), SV_TEXTV(key), SV_TEXTV(hash), SV_INTV(id),
+                                 SV_INTV(now)};
+                res = store_exec(c,
+                                 "INSERT INTO referral_idem (user_id, idem_key, body_hash, "
+                                 "referral_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                                 a, 5, NULL);
+            }
+            audit_event ev = api_event(r, "referral.create", "referral", id);
+            if (res == HV_OK)
+                res = audit_append(c, app->keys, &ev);
+        }
+        if (res == HV_OK)
+            res = referral_case_json(c, p, id, now, &out);
+        if (res == HV_OK)
+            res = store_commit(c);
+        else
+            store_rollback(c);
+    }
+    json_decref(vals);
+    json_decref(youth);
+    if (res != HV_OK) {
+        json_decref(out);
+        http_send_err(r, res, &e);
+        return;
+    }
+    char loc[64];
+    snprintf(loc, sizeof loc, "/api/v1/referrals/%lld", (long long)id);
+    http_set_header(r, "Location", loc);
+    if (replayed) {
+        http_set_header(r, "Idempotent-Replayed", "true");
+    } else {
+        changed();
+    }
+    send_case(r, replayed ? 200 : 201, out);
+}
+
+/* ---- reading ------------------------------------------------------------------------- */
+
+static int
+flag(http_req *r, const char *name)
+{
+    const char *v = http_query(r, name);
+    return v && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0);
+}
+
+void
+api_referrals_list(http_req *r)
+{
+    const principal *p = who(r);
+    if (!policy_may_some(p, ACT_READ, OBJ_CASE)) {
+        api_allow(r, ACT_READ, OBJ_CASE, NULL, 0);
+        return;
+    }
+    const char *state = http_query(r, "state");
+    if (state && !model_in(referral_states, state)) {
+        http_send_problem(r, 400, "invalid", "Invalid request", "state",
+                          "state is one of open, acknowledged, on_scene, follow_up, closed");
+        return;
+    }
+    store_conn *c;
+    json_t *items = NULL;
+    int64_t now = clock_now_ms();
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = referral_board(c, p, flag(r, "open"), flag(r, "mine"), state, now, &items);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        http_send_err(r, res, NULL);
+        return;
+    }
+    api_audit(r, "referral.list", "referral", 0);
+    char iso[40];
+    clock_format_iso(now, iso, sizeof iso);
+    http_send_json(r, 200, json_pack("{s:s, s:o}", "now", iso, "items", items));
+}
+
+void
+api_referral_get(http_req *r)
+{
+    referral_row rr;
+    int64_t id = path_id(r);
+    if (id <= 0 || !case_gate(r, id, ACT_READ, &rr))
+        return;
+    store_conn *c;
+    json_t *out = NULL;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = referral_case_json(c, who(r), id, clock_now_ms(), &out);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        http_send_err(r, res, NULL);
+        return;
+    }
+    api_audit(r, "referral.read", "referral", id);
+    send_case(r, 200, out);
+}
+
+void
+api_referral_timeline(http_req *r)
+{
+    referral_row rr;
+    int64_t id = path_id(r);
+    if (id <= 0 || !case_gate(r, id, ACT_READ, &rr))
+        return;
+    store_conn *c;
+    json_t *items = NULL;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        extern hv_result timeline_list(store_conn *, int64_t, json_t **);
+        res = timeline_list(c, id, &items);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        http_send_err(r, res, NULL);
+        return;
+    }
+    api_audit(r, "referral.timeline", "referral", id);
+    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+/* ---- changing a case --------------------------------------------------------------- */
+
+static hv_result
+op_update(store_conn *c, http_req *r, int64_t id, json_t *vals, int64_t now, int64_t *cid,
+          hv_err *e)
+{
+    (void)cid;
+    return referral_update(c, who(r), id, vals, now, e);
+}
+
+void
+api_referral_update(http_req *r)
+{
+    referral_row rr;
+    int64_t id = path_id(r);
+    if (id <= 0 || !case_gate(r, id, ACT_UPDATE, &rr))
+        return;
+    json_t *vals = api_input(r, &referral_desc, REC_UPDATE);
+    if (vals)
+        case_write(r, id, vals, "referral.update", op_update, 1, 200);
+}
+
+static hv_result
+op_event(store_conn *c, http_req *r, int64_t id, json_t *vals, int64_t now, int64_t *cid, hv_err *e)
+{
+    (void)cid;
+    return referral_event(c, who(r), id, vals, now, e);
+}
+
+void
+api_referral_event(http_req *r)
+{
+    referral_row rr;
+    int64_t id = path_id(r);
+    if (id <= 0 || !case_gate(r, id, ACT_UPDATE, &rr))
+        return;
+    json_t *vals = api_input(r, &event_input_desc, REC_CREATE);
+    if (!vals)
+        return;
+    char action[64];
+    snprintf(action, sizeof action, "referral.%s",
+             json_string_value(json_object_get(vals, "event")));
+    case_write(r, id, vals, action, op_event, 0, 200);
+}
+
+/* Side records: the route's last path segment names what is added. */
+static const struct {
+    const char *suffix, *what;
+    const record_desc *desc;
+} side_records[] = {
+    {"/mdt", "mdt", &mdt_desc},
+    {"/consents", "consent", &consent_desc},
+    {"/appointments", "appointment", &appointment_desc},
+    {"/placements", "placement", &placement_desc},
+    {"/contacts", "contact", &contact_desc},
+    {"/status", "status", &status_input_desc},
+    {"/detentions", "detention", &detention_desc},
+    {"/advocacy/close", "advocacy_close", &close_advocacy_input_desc},
+};
+
+static hv_result
+op_add(store_conn *c, http_req *r, int64_t id, json_t *vals, int64_t now, int64_t *cid, hv_err *e)
+{
+    (void)cid;
+    const char *what = json_string_value(json_object_get(vals, "__what"));
+    char w[32];
+    snprintf(w, sizeof w, "%s", what ? what : "");
+    json_object_del(vals, "__what");
+    return referral_add(c, who(r), id, w, vals, now, NULL, e);
+}
+
+void
+api_referral_add(http_req *r)
+{
+    referral_row rr;
+    int64_t id = path_id(r);
+    if (id <= 0)
+        return;
+    const char *path = r->route->pattern;
+    size_t plen = strlen(path);
+    for (size_t i = 0; i < sizeof side_records / sizeof side_records[0]; i++) {
+        size_t sl = strlen(side_records[i].suffix);
+        if (plen < sl || strcmp(path + plen - sl, side_records[i].suffix) != 0)
+            continue;
+        if (!case_gate(r, id, ACT_UPDATE, &rr))
+            return;
+        json_t *vals = api_input(r, side_records[i].desc, REC_CREATE);
+        if (!vals)
+            return;
+        json_object_set_new(vals, "__what", json_string(side_records[i].what));
+        char action[64];
+        snprintf(action, sizeof action, "referral.%s.create", side_records[i].what);
+        case_write(r, id, vals, action, op_add, 0, 201);
+        return;
+    }
+    http_send_problem(r, 404, "not-found", "Not found", NULL, "there is no such record");
+}
+
+static hv_result
+op_appointment(store_conn *c, http_req *r, int64_t id, json_t *vals, int64_t now, int64_t *cid,
+               hv_err *e)
+{
+    (void)id;
+    return referral_appointment_update(c, who(r), http_param_id(r, 0), vals, now, cid, e);
+}
+
+void
+api_appointment_update(http_req *r)
+{
+    referral_row rr;
+    int64_t aid = path_id(r);
+    int64_t ref = aid > 0 ? owner_referral(r, "appointment", aid) : 0;
+    if (!ref || !case_gate(r, ref, ACT_UPDATE, &rr))
+        return;
+    json_t *vals = api_input(r, &appointment_desc, REC_UPDATE);
+    if (vals)
+        case_write(r, ref, vals, "referral.appointment.update", op_appointment, 0, 200);
+}
+
+static hv_result
+op_extend(store_conn *c, http_req *r, int64_t id, json_t *vals, int64_t now, int64_t *cid,
+          hv_err *e)
+{
+    (void)id;
+    return referral_placement_change(c, who(r), http_param_id(r, 0), 1, vals, now, cid, e);
+}
+
+static hv_result
+op_end(store_conn *c, http_req *r, int64_t id, json_t *vals, int64_t now, int64_t *cid, hv_err *e)
+{
+    (void)id;
+    return referral_placement_change(c, who(r), http_param_id(r, 0), 0, vals, now, cid, e);
+}
+
+static void
+placement_change(http_req *r, int extend)
+{
+    referral_row rr;
+    int64_t pid = path_id(r);
+    int64_t ref = pid > 0 ? owner_referral(r, "placement", pid) : 0;
+    if (!ref || !case_gate(r, ref, ACT_UPDATE, &rr))
+        return;
+    json_t *vals = api_input(r, extend ? &extend_input_desc : &end_input_desc, REC_CREATE);
+    if (vals)
+        case_write(r, ref, vals, extend ? "referral.placement.extend" : "referral.placement.end",
+                   extend ? op_extend : op_end, 0, 200);
+}
+
+void
+api_placement_extend(http_req *r)
+{
+    placement_change(r, 1);
+}
+
+void
+api_placement_end(http_req *r)
+{
+    placement_change(r, 0);
+}
+
+/* ---- youth matches, tasks, notifications --------------------------------------------- */
+
+void
+api_youth_matches(http_req *r)
+{
+    if (!api_allow(r, ACT_CREATE, OBJ_CASE, &(policy_ctx){0}, 0))
+        return;
+    const char *dob = http_query(r, "dob");
+    if (dob && *dob && !clock_valid_date(dob)) {
+        http_send_problem(r, 400, "invalid", "Invalid request", "dob",
+                          "a date of birth is YYYY-MM-DD");
+        return;
+    }
+    store_conn *c;
+    json_t *items = NULL;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = referral_youth_matches(c, http_query(r, "first_name"), http_query(r, "last_name"),
+                                     dob, &items);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        http_send_err(r, res, NULL);
+        return;
+    }
+    api_audit(r, "youth.match", "youth", 0);
+    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+void
+api_tasks(http_req *r)
+{
+    const principal *p = who(r);
+    store_conn *c;
+    json_t *items = NULL, *notes = NULL;
+    int64_t now = clock_now_ms();
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = referral_board(c, p, 1, 1, NULL, now, &items);
+        if (res == HV_OK)
+            res = outbox_list(c, p->user_id, 0, 1, 100, &notes);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        json_decref(items);
+        http_send_err(r, res, NULL);
+        return;
+    }
+    api_audit(r, "tasks.read", "referral", 0);
+    char iso[40];
+    clock_format_iso(now, iso, sizeof iso);
+    http_send_json(
+        r, 200,
+        json_pack("{s:s, s:o, s:o}", "now", iso, "referrals", items, "notifications", notes));
+}
+
+void
+api_notifications_list(http_req *r)
+{
+    store_conn *c;
+    json_t *items = NULL;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = outbox_list(c, who(r)->user_id, 0, flag(r, "unread"), 200, &items);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        http_send_err(r, res, NULL);
+        return;
+    }
+    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
+void
+api_notification_read(http_req *r)
+{
+    int64_t id = path_id(r);
+    if (id <= 0)
+        return;
+    store_conn *c;
+    hv_result res = store_begin(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = outbox_mark_read(c, who(r)->user_id, id, clock_now_ms());
+        if (res == HV_OK)
+            res = store_commit(c);
+        else
+            store_rollback(c);
+    }
+    if (res != HV_OK) {
+        http_send_err(r, res, NULL);
+        return;
+    }
+    http_send_empty(r, 204);
+}

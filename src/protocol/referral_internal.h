@@ -1,0 +1,16 @@
+/* referral_internal.h - helpers shared by referral.c, referral_records.c and
+ * referral_view.c; not for other modules. */
+#ifndef HAVEN_REFERRAL_INTERNAL_H
+#define HAVEN_REFERRAL_INTERNAL_H
+
+#include "protocol/referral.h"
+
+hv_result referral_bump(store_conn *c, int64_t id, int64_t now);
+hv_result referral_add_member(store_conn *c, int64_t id, int64_t user_id, const char *case_role,
+                              int64_t now);
+/* The key for blind indexes and decrypting the board's staging areas. */
+const crypt_keys *referral_keys(void);
+int referral_on_team(store_conn *c, int64_t referral_id, int64_t user_id);
+json_t *referral_allowed_events(store_conn *c, const principal *p, const referral_row *rr);
+
+#endif

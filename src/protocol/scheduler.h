@@ -1,0 +1,24 @@
+/*
+ * scheduler.h - the thread that keeps the protocol's clocks: it runs
+ * deadline_fire() whenever a clock may be due (at least every 250 ms, and
+ * at once when kicked: a new clock, or the test clock moved), publishes the
+ * change, and records a heartbeat that /readyz checks.
+ */
+#ifndef HAVEN_SCHEDULER_H
+#define HAVEN_SCHEDULER_H
+
+#include <stdint.h>
+
+#include "core/crypt.h"
+#include "store/store.h"
+
+hv_result scheduler_start(store *st, const crypt_keys *k);
+void scheduler_stop(void);
+/* Look again now. */
+void scheduler_kick(void);
+/* Monotonic ms of the last completed pass (0: not started). */
+int64_t scheduler_heartbeat_ms(void);
+/* Clocks fired since start. */
+uint64_t scheduler_fired_total(void);
+
+#endif
