@@ -105,10 +105,21 @@ describe('First Responder Protocol pages', () => {
     assertClean(hotline);
   });
 
-  test('the hotline sends a referral; the board shows it live; a double click opens one', async () => {
+  test('the hotline sends a referral; the board shows it live; a double click opens one', async (t) => {
     await checkPage(board, '/board', { ready: boardReady });
     const cardsBefore = await board.locator('#board > li').count();
-    await board.evaluate(() => { window.notReloaded = true; });
+    // The board notes when each card first shows (this machine's clock, like the test's).
+    await board.evaluate(() => {
+      window.notReloaded = true;
+      window.cardSeen = {};
+      const note = () => {
+        for (const li of document.querySelectorAll('#board > li[data-referral-id]')) {
+          window.cardSeen[li.dataset.referralId] ??= Date.now();
+        }
+      };
+      note();
+      new MutationObserver(note).observe(document.querySelector('#board'), { childList: true });
+    });
 
     await hotline.goto('/intake');
     await hotline.locator('#identifying_agency_id option').nth(1).waitFor({ state: 'attached' });
@@ -162,7 +173,8 @@ describe('First Responder Protocol pages', () => {
     // Live: the card appears on the board without a reload, within a second.
     const card = board.locator(`#board > li[data-referral-id="${referral.id}"]`);
     await card.waitFor({ timeout: 5000 });
-    const latency = Date.now() - sentAt;
+    const latency = (await board.evaluate((n) => window.cardSeen[n], String(referral.id))) - sentAt;
+    t.diagnostic(`the new referral reached the board ${latency} ms after the intake's answer`);
     assert.ok(latency <= 1000, `the new referral reached the board in ${latency} ms`);
     assert.equal(await board.evaluate(() => window.notReloaded), true, 'the board did not reload');
     const text = await card.textContent();
