@@ -17,6 +17,7 @@ import {
 } from '../lib/browser.mjs';
 
 const STAGING = `Lot behind 1200 W Imperial Hwy, bay ${process.pid % 1000}`;
+const MEDICAL = 'Cut on left forearm, needs cleaning.';
 const YOUTH = { first: 'Maribel', last: `Quintana${process.pid % 1000}`, dob: '2010-04-17' };
 
 /* The board is ready when its summary no longer says it is loading. */
@@ -136,6 +137,7 @@ describe('First Responder Protocol pages', () => {
     await hotline.getByLabel('Date of birth').fill(YOUTH.dob);
     await hotline.getByLabel('Estimated age').fill('15');
     await hotline.getByLabel('Immediate safety concerns').fill('Adult male seen with youth earlier; left on foot.');
+    await hotline.getByLabel('Immediate medical concerns').fill(MEDICAL);
     await hotline.getByLabel('Known DCFS involvement (required)').selectOption('none');
     await hotline.getByLabel('Known Probation involvement (required)').selectOption('open_case');
     await hotline.locator('#routing-preview').filter({ hasText: /Probation Child Trafficking Unit leads/ }).waitFor();
@@ -324,6 +326,145 @@ describe('First Responder Protocol pages', () => {
     await closePage(page);
   });
 
+  test('the rest of the case: health details, consents, appointments, placements, advocacy, status, detentions', async () => {
+    const page = responder;
+    await page.goto(`/case?id=${referral.id}`);
+    await caseReady(page);
+    const intake = page.locator('#intake');
+    // No information-sharing authorisation yet: the CTU sees that health details exist, not what they are.
+    await intake.filter({ hasText: 'hidden: no information-sharing authorisation' }).waitFor();
+    assert.doesNotMatch(await intake.textContent(), new RegExp(MEDICAL));
+
+    const open = async (summary, formId) => {
+      await page.getByText(summary, { exact: true }).click();
+      const form = page.locator(formId);
+      await form.waitFor();
+      return form;
+    };
+    const send = async (form, button, pathEnd, status = 201) => {
+      const answer = page.waitForResponse((r) => r.url().endsWith(pathEnd) && r.request().method() !== 'GET');
+      await form.getByRole('button', { name: button }).click();
+      const res = await answer;
+      assert.equal(res.status(), status, `${pathEnd}: ${res.status()} ${await res.text().catch(() => '')}`);
+      assert.ok(res.request().headers()['if-match'], `${pathEnd} sends If-Match`);
+    };
+
+    // An information-sharing authorisation naming the CTU: the medical concerns show.
+    let form = await open('Record a consent', '#consent-form');
+    await form.getByLabel('Consent to (required)').selectOption('info_sharing');
+    await form.getByRole('checkbox', { name: 'Probation Child Trafficking Unit' }).check();
+    await form.getByLabel('Given by (required)').selectOption('parent_or_guardian');
+    await send(form, 'Record the consent', '/consents');
+    await page.locator('#consents-list').filter({ hasText: 'Information sharing' }).waitFor();
+    await intake.filter({ hasText: MEDICAL }).waitFor();
+
+    // A Medical Hub exam: scheduled, then attended (the medical-hub clock is met).
+    form = await open('Schedule an appointment', '#appointment-form');
+    await form.getByLabel('Appointment (required)').selectOption('medical_exam');
+    const soon = new Date(Date.now() + 3 * 3600 * 1000);
+    const p = (n) => String(n).padStart(2, '0');
+    const local = (d) => `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+    await form.getByLabel('When (required)').fill(local(soon));
+    await form.getByLabel('Where').fill('Harbor-UCLA Medical Hub');
+    await send(form, 'Schedule', '/appointments');
+    const appt = page.locator('#appointments-list li').filter({ hasText: 'Medical Hub exam' }).first();
+    await appt.filter({ hasText: 'Scheduled' }).waitFor();
+    // Rescheduled once, through the dialog.
+    await appt.getByRole('button', { name: /^Reschedule or add the outcome/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Reschedule or add the outcome' });
+    await dialog.waitFor();
+    await assertAccessible(page, '/case appointment dialog');
+    await dialog.getByLabel('New time').fill(local(new Date(soon.getTime() + 3600 * 1000)));
+    const patched = page.waitForResponse((r) => /\/api\/v1\/appointments\/\d+$/.test(r.url()));
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    assert.equal((await patched).status(), 200);
+    await dialog.waitFor({ state: 'hidden' });
+    await page.locator('#appointments-list').filter({ hasText: 'Rescheduled' }).waitFor();
+    const attended = page.waitForResponse((r) => /\/api\/v1\/appointments\/\d+$/.test(r.url()));
+    await page.locator('#appointments-list li').first().getByRole('button', { name: /^Attended/ }).click();
+    assert.equal((await attended).status(), 200);
+    await page.locator('#appointments-list').filter({ hasText: 'Attended' }).waitFor();
+
+    // A SODA/PAD bed from the bed board, extended, then ended.
+    form = await open('Record a placement', '#placement-form');
+    await form.getByLabel('Placement (required)').selectOption('soda_pad');
+    const provider = form.getByLabel('Bed provider (required)');
+    await provider.waitFor();
+    await provider.selectOption({ index: 1 });
+    await send(form, 'Record the placement', '/placements');
+    const stay = page.locator('#placements-list li').filter({ hasText: 'SODA/PAD bed' }).first();
+    await stay.getByRole('button', { name: /^Extend the stay/ }).click();
+    const ext = page.getByRole('dialog', { name: 'Extend the stay' });
+    await ext.getByLabel('Why the stay is longer than 30 days (required)').fill('Waiting for a relative placement to clear.');
+    const extended = page.waitForResponse((r) => /\/placements\/\d+\/extend$/.test(r.url()));
+    await ext.getByRole('button', { name: 'Extend the stay' }).click();
+    assert.equal((await extended).status(), 200);
+    await page.locator('#placements-list').filter({ hasText: 'Extended until' }).waitFor();
+    await page.locator('#placements-list li').first().getByRole('button', { name: /^End/ }).click();
+    const end = page.getByRole('dialog', { name: 'End the placement' });
+    await end.getByLabel('Why (required)').selectOption('moved_on');
+    const ended = page.waitForResponse((r) => /\/placements\/\d+\/end$/.test(r.url()));
+    await end.getByRole('button', { name: 'End the placement' }).click();
+    assert.equal((await ended).status(), 200);
+    await page.locator('#placements-list').filter({ hasText: 'Moved on' }).waitFor();
+
+    // Advocacy: a basic need in one tap, a contact through the form.
+    await page.locator('#needs-buttons').getByRole('button', { name: 'Shower' }).click();
+    await page.locator('#contacts-list').filter({ hasText: 'Basic need: Shower' }).waitFor();
+    form = await open('Record an advocacy contact', '#contact-form');
+    await form.getByLabel('Contact (required)').selectOption('phone');
+    await form.getByLabel('Note').fill('Checked in; youth doing ok.');
+    await send(form, 'Record the contact', '/contacts');
+    await page.locator('#contacts-list').filter({ hasText: 'Phone call' }).waitFor();
+
+    // The 72-hour status and the whereabouts.
+    form = page.locator('#status72-form');
+    await form.getByLabel('72-hour status (required)').selectOption('with_relative');
+    await send(form, 'Record the 72-hour status', '/status');
+    await page.locator('#statuses').filter({ hasText: 'With a relative' }).waitFor();
+
+    // A detention with its reason.
+    form = await open('Record a detention', '#detention-form');
+    await form.getByLabel('Reason (required)').selectOption('warrant');
+    await send(form, 'Record the detention', '/detentions');
+    await page.locator('#detentions-list').filter({ hasText: 'Warrant' }).waitFor();
+
+    const steps = (await page.locator('#timeline').textContent());
+    for (const re of [/Consent recorded/, /Appointment scheduled/, /Placement started/, /Stay extended/, /Placement ended/, /Advocacy contact/, /Detention recorded/]) {
+      assert.match(steps, re);
+    }
+    await assertAccessible(page, '/case with every record');
+    assertClean(page);
+  });
+
+  test('the hotline reroutes a referral; the lead closes one with a reason', async () => {
+    // A fresh referral through the API (the form is covered above).
+    const hl = await login(haven.url, 'hotline');
+    const agencies = (await api(haven.url, hl, 'GET', '/api/v1/agencies')).body.items;
+    const lasd = agencies.find((a) => a.kind === 'law_enforcement');
+    const mart = agencies.find((a) => a.kind === 'dcfs_mart');
+    const r = await api(haven.url, hl, 'POST', '/api/v1/referrals', {
+      identifying_agency_id: lasd.id, encountered_at: new Date().toISOString(), identified_how: 'operation',
+      staging_address: `${STAGING} (reroute)`, dcfs_involvement: 'unknown', probation_involvement: 'open_case', youth: {},
+    });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    const id = r.body.referral.id;
+
+    await hotline.goto(`/case?id=${id}`);
+    await caseReady(hotline);
+    await hotline.getByRole('button', { name: 'Reroute…' }).click();
+    const form = hotline.locator('#reroute-form');
+    await form.getByLabel('New lead agency (required)').selectOption(String(mart.id));
+    await form.getByLabel('Why (required)').fill('Youth has an open DCFS case; MART already knows the family.');
+    const rerouted = hotline.waitForResponse((x) => x.url().endsWith(`/referrals/${id}/events`));
+    await form.getByRole('button', { name: 'Reroute' }).click();
+    assert.equal((await rerouted).status(), 200);
+    await hotline.locator('#case-summary').filter({ hasText: 'Multi-Agency Response Team' }).waitFor();
+    await hotline.locator('#timeline').filter({ hasText: 'Rerouted' }).waitFor();
+    assertClean(hotline);
+
+  });
+
   test('a second referral for the same youth offers to attach to them', async () => {
     await hotline.goto('/intake');
     await hotline.locator('#identifying_agency_id option').nth(1).waitFor({ state: 'attached' });
@@ -391,5 +532,23 @@ describe('First Responder Protocol pages', () => {
     }
     assertClean(page);
     await closePage(page);
+  });
+
+  test('the lead closes the referral with a reason; nothing more can be recorded', async () => {
+    await responder.goto(`/case?id=${referral.id}`);
+    await caseReady(responder);
+    await responder.getByRole('button', { name: 'Close the referral…' }).click();
+    const close = responder.locator('#close-form');
+    // Without a reason, the form says so beside the field.
+    await close.getByRole('button', { name: 'Close the referral' }).click();
+    assert.equal(await close.getByLabel('Why it closes (required)').getAttribute('aria-invalid'), 'true');
+    await close.getByLabel('Why it closes (required)').selectOption('services_completed');
+    const closed = responder.waitForResponse((x) => x.url().endsWith(`/referrals/${referral.id}/events`));
+    await close.getByRole('button', { name: 'Close the referral' }).click();
+    assert.equal((await closed).status(), 200);
+    await responder.locator('#case-state').filter({ hasText: 'Closed' }).waitFor();
+    assert.equal(await responder.locator('#mdt-form-slot').isVisible(), false, 'nothing more to record on a closed referral');
+    await responder.locator('#timeline').filter({ hasText: 'Referral closed' }).waitFor();
+    assertClean(responder);
   });
 });

@@ -676,7 +676,7 @@ function buildDialogs() {
   const extend = buildForm({
     id: 'extend-form', submit: 'Extend the stay',
     fields: [
-      { name: 'until', label: 'Stay until', type: 'datetime', required: true },
+      { name: 'until', label: 'Stay until', type: 'datetime', required: true, hint: 'A SODA/PAD stay is 30 days.' },
       { name: 'reason', label: 'Why the stay is longer than 30 days', type: 'textarea', rows: 2, required: true, missing: 'Say why the stay is extended.' },
     ],
   });
@@ -724,8 +724,11 @@ function openPlacement(sel, p) {
   clearFormErrors(f.form);
   announce(f.alert, '');
   if (sel === '#extend-dialog') {
-    const from = Date.parse(p.extended_until || p.started_at) || Date.now();
-    f.form.elements.until.value = toLocalInput(new Date(Math.max(from, Date.now()) + 30 * 24 * 3600 * 1000));
+    /* A stay is 30 days; the new end must come after the current one. Offer two more weeks. */
+    const DAY = 24 * 3600 * 1000;
+    const end = Date.parse(p.extended_until) || ((Date.parse(p.started_at) || Date.now()) + 30 * DAY);
+    f.form.elements.until.value = toLocalInput(new Date(end + 14 * DAY));
+    $('#extend-form-until-hint').textContent = `The stay now ends ${shortTime(new Date(end).toISOString())}; choose a later time.`;
   }
   openDialog($(sel));
 }
