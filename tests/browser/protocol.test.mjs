@@ -523,6 +523,29 @@ describe('First Responder Protocol pages', () => {
     }
   });
 
+  test('an officer files for their own agency, without the override, and sees no health details', async () => {
+    const page = await newPage(browser, haven.url);
+    await signInViaPage(page, haven.url, 'officer');
+    await checkPage(page, '/intake', {
+      ready: (p) => p.locator('#identifying_agency_id option').nth(1).waitFor({ state: 'attached' }),
+    });
+    const me = await page.evaluate(async () => (await fetch('/api/v1/me')).json());
+    assert.equal(await page.getByLabel('Identifying agency (required)').inputValue(), String(me.agency.id), 'the officer\'s agency is chosen');
+    assert.equal(await page.locator('#override-section').isVisible(), false, 'only the hotline and supervisors override the rules');
+    await page.getByLabel('How the youth was identified (required)').selectOption('patrol_contact');
+    await page.getByLabel('Staging area address (required)').fill(`${STAGING} (officer)`);
+    await page.getByLabel('Immediate medical concerns').fill(MEDICAL);
+    await page.getByLabel('Known DCFS involvement (required)').selectOption('unknown');
+    await page.getByLabel('Known Probation involvement (required)').selectOption('unknown');
+    await page.getByLabel('Staging area address (required)').press('Enter'); /* Enter sends, as on any form */
+    await page.waitForURL((u) => u.pathname === '/case');
+    await caseReady(page);
+    await page.locator('#intake').filter({ hasText: 'hidden: no information-sharing authorisation' }).waitFor();
+    assert.doesNotMatch(await page.locator('#intake').textContent(), new RegExp(MEDICAL));
+    assertClean(page);
+    await closePage(page);
+  });
+
   test('a user without the permission is told so', async () => {
     const page = await newPage(browser, haven.url);
     await signInViaPage(page, haven.url, 'analyst');

@@ -26,6 +26,7 @@ const state = {
   etag: null,
   data: null,
   agencies: [],
+  stations: [],
   beds: [],
   seq: 0,
   forms: {},
@@ -36,6 +37,17 @@ const state = {
 const agencyName = (id) => {
   const a = state.agencies.find((x) => x.id === Number(id));
   return a ? a.name : (id ? `Agency ${id}` : '');
+};
+
+const stationName = (id) => {
+  const st = state.stations.find((x) => x.id === Number(id));
+  return st ? st.name : (id ? `Station ${id}` : '');
+};
+
+/* A user's name when they are on the case team (records carry only ids). */
+const userName = (id) => {
+  const t = ((state.data && state.data.team) || []).find((m) => m.user_id === Number(id));
+  return t ? t.display_name : '';
 };
 
 const base = () => `/api/v1/referrals/${state.id}`;
@@ -218,7 +230,7 @@ function renderIntake(d) {
   const r = d.referral;
   dl($('#intake'), [
     ['Identifying agency', r.identifying_agency ? r.identifying_agency.name : (agencyName(r.identifying_agency_id) || none())],
-    ['Station', r.station ? r.station.name : (r.station_name || (r.station_id ? `Station ${r.station_id}` : none()))],
+    ['Station', r.station ? r.station.name : (stationName(r.station_id) || none())],
     ['Officer', val(r, 'officer_name')],
     ['Badge', val(r, 'officer_badge')],
     ['Call-back number', val(r, 'officer_phone')],
@@ -276,6 +288,7 @@ function renderMdt(d) {
       ['Transport', val(m, 'transport')],
       ['Follow-up MDT', val(m, 'follow_up_at', timeEl)],
       m.notes || (m.redacted || []).includes('notes') ? ['Notes', val(m, 'notes')] : null,
+      userName(m.recorded_by) ? ['Recorded by', userName(m.recorded_by)] : null,
     ],
   }));
   const f = state.forms.mdt;
@@ -299,6 +312,7 @@ function renderConsents(d) {
       ['Given by', label('consent_giver', c.given_by)],
       c.agency_ids ? ['Agencies', String(c.agency_ids).split(',').map((x) => agencyName(x.trim())).join(', ')] : null,
       c.revoked_at ? ['Revoked', timeEl(c.revoked_at)] : null,
+      userName(c.recorded_by) ? ['Recorded by', userName(c.recorded_by)] : null,
     ],
   }));
 }
@@ -367,7 +381,7 @@ function renderContacts(d) {
       ' · ', timeEl(c.at)],
     facts: [
       (c.note || (c.redacted || []).includes('note')) ? ['Note', val(c, 'note')] : null,
-      c.by_name || c.by ? ['By', c.by_name || (c.by && c.by.display_name) || ''] : null,
+      userName(c.by_user_id) ? ['By', userName(c.by_user_id)] : null,
     ],
   }));
   const r = d.referral;
@@ -742,8 +756,10 @@ async function main() {
     pageError('No referral given. Open a case from the dispatch board or your tasks.');
     return;
   }
-  const [agencies, beds] = await Promise.allSettled([get('/api/v1/agencies'), get('/api/v1/beds')]);
+  const [agencies, beds, stations] = await Promise.allSettled([
+    get('/api/v1/agencies'), get('/api/v1/beds'), get('/api/v1/stations')]);
   if (agencies.status === 'fulfilled') state.agencies = agencies.value.items || [];
+  if (stations.status === 'fulfilled') state.stations = stations.value.items || [];
   if (beds.status === 'fulfilled') state.beds = beds.value.items || [];
   buildActionForms();
   buildRecordForms();
