@@ -13,6 +13,7 @@ import { initPage, pageError } from './layout.js';
 import { $, announce, busy, clearFormErrors, el, fillSelect, showFormError } from './ui.js';
 import { options } from './labels.js';
 import { debounce } from './live.js';
+import { fromLocalInput, toLocalInput } from './forms.js';
 
 const IDENTIFYING_KINDS = ['law_enforcement', 'safe_youth_zone'];
 const LEAD_KINDS = ['probation_ctu', 'dcfs_mart'];
@@ -34,19 +35,6 @@ function newKey() {
   b[8] = (b[8] & 0x3f) | 0x80;
   const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
-/* A Date as the value of a datetime-local input, in the device's time. */
-export function toLocalInput(d) {
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
-}
-
-/* A datetime-local value -> ISO 8601 UTC ("...Z"), or null. */
-export function fromLocalInput(value) {
-  if (!value) return null;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 
 const byName = (a, b) => a.name.localeCompare(b.name);

@@ -5,7 +5,7 @@
  * the server-sent event stream (GET /api/v1/events) that tells a page to
  * re-read what changed.
  */
-import { el } from './ui.js';
+import { COUNTY_TZ, el } from './ui.js';
 import { label } from './labels.js';
 
 /* ---- the server's clock ------------------------------------------------- */
@@ -45,7 +45,7 @@ export function describeLeft(ms) {
 }
 
 const shortFmt = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/Los_Angeles', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
+  timeZone: COUNTY_TZ, month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit',
 });
 
 /* "Nov 23, 2:14 AM" in county time. */
