@@ -149,6 +149,15 @@ const http_route api_routes[] = {
 };
 const int api_nroutes = (int)(sizeof api_routes / sizeof api_routes[0]);
 
+int64_t
+api_path_id(http_req *r)
+{
+    int64_t id = http_param_id(r, 0);
+    if (id <= 0)
+        http_send_problem(r, 404, "not-found", "Not found", NULL, "there is no such record");
+    return id;
+}
+
 haven_app *
 api_app(http_req *r)
 {

@@ -36,6 +36,8 @@ int api_before(http_req *r);
 
 /* The signed-in principal (NULL on public routes without a session). */
 session_info *api_who(http_req *r);
+/* Path parameter 0 as an id; answers 404 itself and returns 0 if it is not one. */
+int64_t api_path_id(http_req *r);
 haven_app *api_app(http_req *r);
 
 /* Asks the policy; on a denial audits it and answers 403. Returns 1 if

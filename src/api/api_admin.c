@@ -14,15 +14,6 @@
 #include "auth/account.h"
 #include "core/clock.h"
 
-static int64_t
-path_id(http_req *r)
-{
-    int64_t id = http_param_id(r, 0);
-    if (id <= 0)
-        http_send_problem(r, 404, "not-found", "Not found", NULL, "there is no such record");
-    return id;
-}
-
 /* ---- generic record handlers ------------------------------------------- */
 
 static void
@@ -47,7 +38,7 @@ crud_list(http_req *r, const record_desc *d, policy_object obj)
 static void
 crud_get(http_req *r, const record_desc *d, policy_object obj)
 {
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id <= 0 || !api_allow(r, ACT_READ, obj, &(policy_ctx){0}, id))
         return;
     store_conn *c;
@@ -121,7 +112,7 @@ api_agencies_create(http_req *r)
 void
 api_agencies_update(http_req *r)
 {
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id > 0 && api_allow(r, ACT_UPDATE, OBJ_AGENCY, &(policy_ctx){0}, id))
         crud_write(r, &account_agency_desc, id);
 }
@@ -171,7 +162,7 @@ api_stations_create(http_req *r)
 void
 api_stations_update(http_req *r)
 {
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id > 0 && api_allow(r, ACT_UPDATE, OBJ_STATION, &(policy_ctx){0}, id) &&
         station_agency_ok(r))
         crud_write(r, &account_station_desc, id);
@@ -227,7 +218,7 @@ api_users_list(http_req *r)
 void
 api_users_get(http_req *r)
 {
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     policy_ctx ctx;
     if (id <= 0 || !user_ctx(r, id, &ctx) || !api_allow(r, ACT_READ, OBJ_USER, &ctx, id))
         return;
@@ -325,7 +316,7 @@ op_update(store_conn *c, int64_t id, json_t *vals, hv_err *e)
 void
 api_users_update(http_req *r)
 {
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     policy_ctx ctx;
     if (id <= 0 || !user_ctx(r, id, &ctx) || !api_allow(r, ACT_UPDATE, OBJ_USER, &ctx, id))
         return;
@@ -382,7 +373,7 @@ op_totp_reset(store_conn *c, int64_t id, json_t *vals, hv_err *e)
 static int64_t
 user_admin_target(http_req *r)
 {
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     policy_ctx ctx;
     if (id <= 0 || !user_ctx(r, id, &ctx) || !api_allow(r, ACT_ADMIN, OBJ_USER, &ctx, id))
         return 0;

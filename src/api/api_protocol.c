@@ -22,15 +22,6 @@
 
 #define HAS(p, r) (((p)->roles & ROLE_BIT(ROLE_##r)) != 0)
 
-static int64_t
-path_id(http_req *r)
-{
-    int64_t id = http_param_id(r, 0);
-    if (id <= 0)
-        http_send_problem(r, 404, "not-found", "Not found", NULL, "there is no such record");
-    return id;
-}
-
 static const principal *
 who(http_req *r)
 {
@@ -342,7 +333,7 @@ void
 api_referral_get(http_req *r)
 {
     referral_row rr;
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id <= 0 || !case_gate(r, id, ACT_READ, &rr))
         return;
     store_conn *c;
@@ -364,7 +355,7 @@ void
 api_referral_timeline(http_req *r)
 {
     referral_row rr;
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id <= 0 || !case_gate(r, id, ACT_READ, &rr))
         return;
     store_conn *c;
@@ -397,7 +388,7 @@ void
 api_referral_update(http_req *r)
 {
     referral_row rr;
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id <= 0 || !case_gate(r, id, ACT_UPDATE, &rr))
         return;
     json_t *vals = api_input(r, &referral_desc, REC_UPDATE);
@@ -416,7 +407,7 @@ void
 api_referral_event(http_req *r)
 {
     referral_row rr;
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id <= 0 || !case_gate(r, id, ACT_UPDATE, &rr))
         return;
     json_t *vals = api_input(r, &event_input_desc, REC_CREATE);
@@ -458,7 +449,7 @@ void
 api_referral_add(http_req *r)
 {
     referral_row rr;
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id <= 0)
         return;
     const char *path = r->route->pattern;
@@ -493,7 +484,7 @@ void
 api_appointment_update(http_req *r)
 {
     referral_row rr;
-    int64_t aid = path_id(r);
+    int64_t aid = api_path_id(r);
     int64_t ref = aid > 0 ? owner_referral(r, "appointment", aid) : 0;
     if (!ref || !case_gate(r, ref, ACT_UPDATE, &rr))
         return;
@@ -521,7 +512,7 @@ static void
 placement_change(http_req *r, int extend)
 {
     referral_row rr;
-    int64_t pid = path_id(r);
+    int64_t pid = api_path_id(r);
     int64_t ref = pid > 0 ? owner_referral(r, "placement", pid) : 0;
     if (!ref || !case_gate(r, ref, ACT_UPDATE, &rr))
         return;
@@ -619,7 +610,7 @@ api_notifications_list(http_req *r)
 void
 api_notification_read(http_req *r)
 {
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id <= 0)
         return;
     store_conn *c;

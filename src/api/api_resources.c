@@ -10,15 +10,6 @@
 #include "core/clock.h"
 #include "protocol/model.h"
 
-static int64_t
-path_id(http_req *r)
-{
-    int64_t id = http_param_id(r, 0);
-    if (id <= 0)
-        http_send_problem(r, 404, "not-found", "Not found", NULL, "there is no such record");
-    return id;
-}
-
 /* ---- beds ------------------------------------------------------------------------ */
 
 static hv_result
@@ -64,7 +55,7 @@ api_beds_list(http_req *r)
 void
 api_beds_set(http_req *r)
 {
-    int64_t agency = path_id(r);
+    int64_t agency = api_path_id(r);
     if (agency <= 0 ||
         !api_allow(r, ACT_UPDATE, OBJ_BEDS, &(policy_ctx){.agency_id = agency}, agency))
         return;
@@ -210,7 +201,7 @@ api_oncall_create(http_req *r)
 void
 api_oncall_delete(http_req *r)
 {
-    int64_t id = path_id(r);
+    int64_t id = api_path_id(r);
     if (id <= 0)
         return;
     haven_app *app = api_app(r);

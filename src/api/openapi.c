@@ -92,6 +92,17 @@ problem_response(const char *why)
                      "application/problem+json", "schema", ref("Problem"));
 }
 
+/* List routes that filter by the query parameter "q" (record_list() over the
+ * descriptor's F_SEARCH fields). */
+static const struct {
+    const char *pattern;
+    const char *what;
+} searches[] = {
+    {"/api/v1/users", "text in user name, display name or e-mail (case-insensitive)"},
+    {"/api/v1/agencies", "text in the agency name (case-insensitive)"},
+    {"/api/v1/stations", "text in the station name or jurisdiction (case-insensitive)"},
+};
+
 static json_t *
 operation(const http_route *rt)
 {
@@ -112,10 +123,11 @@ operation(const http_route *rt)
                                                 (int)(e - p - 1), "in", "path", "required", 1,
                                                 "schema", "type", "integer"));
     }
-    if (strcmp(rt->pattern, "/api/v1/users") == 0 && strcmp(rt->method, "GET") == 0)
-        json_array_append_new(
-            params, json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", "q", "in", "query", "description",
-                              "text in user name or display name", "schema", "type", "string"));
+    for (size_t i = 0; i < sizeof searches / sizeof searches[0]; i++)
+        if (strcmp(rt->pattern, searches[i].pattern) == 0 && strcmp(rt->method, "GET") == 0)
+            json_array_append_new(params, json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", "q", "in",
+                                                    "query", "description", searches[i].what,
+                                                    "schema", "type", "string"));
     if (strcmp(rt->pattern, "/api/v1/audit") == 0) {
         json_array_append_new(params, json_pack("{s:s, s:s, s:{s:s}}", "name", "before_id", "in",
                                                 "query", "schema", "type", "integer"));
@@ -144,8 +156,6 @@ operation(const http_route *rt)
         {"GET", "/api/v1/events", "Last-Event-ID", "header", "string",
          "the last event id seen, to replay what was missed"},
         {"GET", "/api/v1/arrests", "q", "query", "string", "text in charge code or description"},
-        {"GET", "/api/v1/agencies", "q", "query", "string", "text in the agency name"},
-        {"GET", "/api/v1/stations", "q", "query", "string", "text in station name or jurisdiction"},
     };
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
         if (strcmp(rt->method, extra[i].method) == 0 && strcmp(rt->pattern, extra[i].pattern) == 0)

@@ -22,18 +22,61 @@ typedef struct audit_row {
     const char *prev_hash;
 } audit_row;
 
-/* hash = hex(BLAKE2b-256[audit key](fields joined by 0x1f)) */
+/* Adds one field to the hash input: "N" for NULL, else "S<length>:" and the
+ * bytes, so no choice of field contents can move a byte from one field to
+ * the next, and NULL differs from "". */
 static hv_result
-audit_hash(const crypt_keys *k, const audit_row *r, char out[HASH_HEX])
+hash_field(buf *b, const char *s)
+{
+    if (!s)
+        return buf_adds(b, "N");
+    size_t n = strlen(s);
+    hv_result r = buf_addf(b, "S%zu:", n);
+    return r == HV_OK ? buf_add(b, s, n) : r;
+}
+
+static hv_result
+hash_int(buf *b, int64_t v)
+{
+    char num[24];
+    snprintf(num, sizeof num, "%lld", (long long)v);
+    return hash_field(b, num);
+}
+
+/* hash = hex(BLAKE2b-256[audit key](input)). Version 2 (written now): "v2"
+ * then every field length-prefixed (hash_field). Version 1 (entries written
+ * before it) joined the fields with 0x1f and wrote NULL as "", which let
+ * ("a\x1fb", "c") and ("a", "b\x1fc"), or NULL and "", hash alike; it is
+ * only checked for entries whose stored hash does not match version 2. */
+static hv_result
+audit_hash(const crypt_keys *k, const audit_row *r, int version, char out[HASH_HEX])
 {
     buf b;
     uint8_t mac[32];
     buf_init(&b, 1 << 16);
-    buf_addf(&b, "v1\x1f%lld\x1f%lld\x1f%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
-             (long long)r->id, (long long)r->at, (long long)r->actor, r->actor_kind, r->action,
-             r->object_type ? r->object_type : "", r->object_id ? r->object_id : "",
-             r->request_id ? r->request_id : "", r->outcome, r->reason ? r->reason : "",
-             r->prev_hash);
+    if (version == 1) {
+        buf_addf(&b, "v1\x1f%lld\x1f%lld\x1f%lld\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
+                 (long long)r->id, (long long)r->at, (long long)r->actor, r->actor_kind, r->action,
+                 r->object_type ? r->object_type : "", r->object_id ? r->object_id : "",
+                 r->request_id ? r->request_id : "", r->outcome, r->reason ? r->reason : "",
+                 r->prev_hash);
+    } else {
+        const char *const text[] = {r->actor_kind, r->action,  r->object_type, r->object_id,
+                                    r->request_id, r->outcome, r->reason,      r->prev_hash};
+        hv_result res = buf_adds(&b, "v2");
+        if (res == HV_OK)
+            res = hash_int(&b, r->id);
+        if (res == HV_OK)
+            res = hash_int(&b, r->at);
+        if (res == HV_OK)
+            res = hash_int(&b, r->actor);
+        for (size_t i = 0; res == HV_OK && i < sizeof text / sizeof text[0]; i++)
+            res = hash_field(&b, text[i]);
+        if (res != HV_OK) {
+            buf_free(&b);
+            return res;
+        }
+    }
     if (!b.data) {
         buf_free(&b);
         return HV_ERR_NOMEM;
@@ -86,7 +129,7 @@ audit_append(store_conn *c, const crypt_keys *k, const audit_event *ev)
         .prev_hash = h.last_hash,
     };
     char hash[HASH_HEX];
-    if ((r = audit_hash(k, &row, hash)) != HV_OK)
+    if ((r = audit_hash(k, &row, 2, hash)) != HV_OK)
         return r;
     store_val args[] = {
         SV_INTV(row.id),
@@ -173,11 +216,20 @@ verify_row(void *ctx, const store_row *row)
                  (long long)r.id);
         return HV_ERR_TAMPER;
     }
+    /* the stored hash is checked for its length before it is compared, so a
+     * short one is never read past its end */
+    int ok = strlen(stored) == HASH_HEX - 1;
     char hash[HASH_HEX];
-    hv_result res = audit_hash(v->k, &r, hash);
-    if (res != HV_OK)
-        return res;
-    if (sodium_memcmp(hash, stored, HASH_HEX - 1) != 0 || strlen(stored) != HASH_HEX - 1) {
+    for (int version = 2; ok && version >= 1; version--) {
+        hv_result res = audit_hash(v->k, &r, version, hash);
+        if (res != HV_OK)
+            return res;
+        if (sodium_memcmp(hash, stored, HASH_HEX - 1) == 0)
+            break;
+        if (version == 1)
+            ok = 0;
+    }
+    if (!ok) {
         v->rep->bad_id = r.id;
         snprintf(v->rep->why, sizeof v->rep->why, "entry %lld was changed after it was written",
                  (long long)r.id);

@@ -88,8 +88,10 @@ static const rule rules[] = {
 static int
 rule_applies(const rule *ru, const principal *p, policy_action act, policy_object obj)
 {
-    return ru->obj == obj && (ru->actions & (unsigned)act) && (ru->roles & p->roles) &&
-           (p->mfa_ok || ru->without_mfa);
+    /* ACT must be one action the rule grants: a request for several at once
+     * is not allowed by a rule that grants only one of them */
+    return ru->obj == obj && act != 0 && (ru->actions & (unsigned)act) == (unsigned)act &&
+           (ru->roles & p->roles) && (p->mfa_ok || ru->without_mfa);
 }
 
 int

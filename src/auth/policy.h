@@ -49,9 +49,11 @@ typedef struct policy_ctx {
     int on_case_team;  /* for OBJ_CASE: the asker is on its team */
 } policy_ctx;
 
-/* 1 if allowed, 0 if denied. CTX may be NULL (no object: a list or a create;
- * then only rules whose scope does not depend on the object apply, plus
- * own-agency rules, which the caller must then enforce by filtering). */
+/* 1 if allowed, 0 if denied. ACT is one action. CTX may be NULL when there
+ * is no object yet (a list or a create): then only rules scoped to any object
+ * can allow; rules scoped to the object's agency, its case team or the user
+ * themself deny. To list what own-agency rules allow, ask policy_may_some()
+ * and filter the list by agency. */
 int policy_check(const principal *p, policy_action act, policy_object obj, const policy_ctx *ctx);
 /* 1 if some rule could allow ACT on OBJ for P (for menus and list filters). */
 int policy_may_some(const principal *p, policy_action act, policy_object obj);

@@ -141,6 +141,17 @@ config_defaults(haven_config *cfg)
         (void)config_apply(cfg, &conf_keys[i], conf_keys[i].def, err, sizeof err);
 }
 
+/* Keys whose value must be one of a few words; checked before anything is
+ * stored, so a refused value leaves the configuration as it was. */
+static const struct {
+    const char *name;
+    const char *const words[5];
+    const char *say;
+} conf_words[] = {
+    {"log_level", {"debug", "info", "warn", "error", NULL}, "debug, info, warn or error"},
+    {"password_cost", {"interactive", "moderate", "min", NULL}, "interactive, moderate or min"},
+};
+
 hv_result
 config_set(haven_config *cfg, const char *section, const char *key, const char *value, char *err,
            size_t errsz)
@@ -150,19 +161,18 @@ config_set(haven_config *cfg, const char *section, const char *key, const char *
         snprintf(err, errsz, "unknown key '%s' in section [%s]", key, section);
         return HV_ERR_CONFIG;
     }
-    hv_result r = config_apply(cfg, k, value, err, errsz);
-    if (r == HV_OK && strcmp(key, "log_level") == 0 && strcmp(value, "debug") &&
-        strcmp(value, "info") && strcmp(value, "warn") && strcmp(value, "error")) {
-        snprintf(err, errsz, "key 'log_level': '%s' is not debug, info, warn or error", value);
-        return HV_ERR_CONFIG;
+    for (size_t i = 0; i < sizeof conf_words / sizeof conf_words[0]; i++) {
+        if (strcmp(k->name, conf_words[i].name) != 0)
+            continue;
+        int ok = 0;
+        for (size_t j = 0; conf_words[i].words[j]; j++)
+            ok |= strcmp(value, conf_words[i].words[j]) == 0;
+        if (!ok) {
+            snprintf(err, errsz, "key '%s': '%s' is not %s", k->name, value, conf_words[i].say);
+            return HV_ERR_CONFIG;
+        }
     }
-    if (r == HV_OK && strcmp(key, "password_cost") == 0 && strcmp(value, "interactive") &&
-        strcmp(value, "moderate") && strcmp(value, "min")) {
-        snprintf(err, errsz, "key 'password_cost': '%s' is not interactive, moderate or min",
-                 value);
-        return HV_ERR_CONFIG;
-    }
-    return r;
+    return config_apply(cfg, k, value, err, errsz);
 }
 
 typedef struct config_parse {
@@ -172,16 +182,62 @@ typedef struct config_parse {
     const char *path;
     int failed;
     FILE *f;
-    int lineno; /* counted by the reader: libinih's handler is not told */
+    int lineno;   /* counted by the reader: libinih's handler is not told */
+    int read_err; /* errno of a failed read, or 0 */
+    int err_line; /* line of the error in ERR, or 0 */
 } config_parse;
 
+/* The name before '=' or ':' on LINE (for errors), cut to fit OUT. */
+static void
+config_line_key(const char *line, char *out, size_t outsz)
+{
+    while (*line == ' ' || *line == '\t')
+        line++;
+    size_t n = strcspn(line, "=:\r\n");
+    while (n > 0 && (line[n - 1] == ' ' || line[n - 1] == '\t'))
+        n--;
+    if (n >= outsz)
+        n = outsz - 1;
+    memcpy(out, line, n);
+    out[n] = '\0';
+}
+
+/* Hands libinih one line. A line longer than its buffer is refused (fgets
+ * would split it, and the rest would be read as a line of its own); a
+ * failed read (a directory, an I/O error) ends the parse and is reported. */
 static char *
 config_reader(char *str, int num, void *stream)
 {
     config_parse *p = stream;
+    if (p->failed)
+        return NULL;
     char *line = fgets(str, num, p->f);
-    if (line)
-        p->lineno++;
+    if (!line) {
+        if (ferror(p->f))
+            p->read_err = errno ? errno : EIO;
+        return NULL;
+    }
+    p->lineno++;
+    if (!strchr(line, '\n') && !feof(p->f)) {
+        int c = getc(p->f);
+        if (c != '\n' && c != EOF) {
+            char key[64];
+            config_line_key(line, key, sizeof key);
+            if (*key)
+                snprintf(p->err, p->errsz, "%s:%d: key '%s': line longer than %d characters",
+                         p->path, p->lineno, key, num - 1);
+            else
+                snprintf(p->err, p->errsz, "%s:%d: line longer than %d characters", p->path,
+                         p->lineno, num - 1);
+            p->failed = 1;
+            p->err_line = p->lineno;
+            return NULL;
+        }
+        if (c == EOF && ferror(p->f)) {
+            p->read_err = errno ? errno : EIO;
+            return NULL;
+        }
+    }
     return line;
 }
 
@@ -196,6 +252,7 @@ config_handler(void *user, const char *section, const char *name, const char *va
     if (config_set(p->cfg, section, name, value, why, sizeof why) != HV_OK) {
         snprintf(p->err, p->errsz, "%s:%d: %s", p->path, lineno, why);
         p->failed = 1;
+        p->err_line = lineno;
         return 0;
     }
     return 1;
@@ -204,19 +261,31 @@ config_handler(void *user, const char *section, const char *name, const char *va
 hv_result
 config_load(haven_config *cfg, const char *path, char *err, size_t errsz)
 {
-    config_parse p = {cfg, err, errsz, path, 0, fopen(path, "r"), 0};
+    /* read into a copy: on any error CFG is left as it was */
+    haven_config tmp = *cfg;
+    config_parse p = {&tmp, err, errsz, path, 0, fopen(path, "r"), 0, 0, 0};
     if (!p.f) {
         snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
         return HV_ERR_CONFIG;
     }
+    errno = 0;
     int rc = ini_parse_stream(config_reader, &p, config_handler, &p);
+    if (!p.read_err && ferror(p.f))
+        p.read_err = EIO;
     fclose(p.f);
-    if (p.failed)
+    /* libinih goes on after a syntax error: an earlier one is reported
+     * rather than a bad key after it */
+    if (p.failed && !(rc > 0 && p.err_line > 0 && rc < p.err_line))
         return HV_ERR_CONFIG;
+    if (p.read_err) {
+        snprintf(err, errsz, "%s: cannot read: %s", path, strerror(p.read_err));
+        return HV_ERR_CONFIG;
+    }
     if (rc != 0) {
         snprintf(err, errsz, "%s:%d: syntax error", path, rc);
         return HV_ERR_CONFIG;
     }
+    *cfg = tmp;
     return HV_OK;
 }
 

@@ -42,9 +42,13 @@ typedef struct haven_config {
 
 /* Fills CFG with every default. */
 void config_defaults(haven_config *cfg);
-/* Reads PATH over CFG. On error, ERR gets "PATH:LINE: key 'x': reason". */
+/* Reads PATH over CFG. On error CFG is left unchanged and ERR gets
+ * "PATH:LINE: key 'x': reason" (or "PATH: reason" when the file cannot be
+ * opened or read, e.g. a directory). Lines longer than libinih's buffer are
+ * refused, naming the line and key. */
 hv_result config_load(haven_config *cfg, const char *path, char *err, size_t errsz);
-/* Sets one value by section and key, with the table's checks. */
+/* Sets one value by section and key, with the table's checks; a refused
+ * value leaves CFG unchanged. */
 hv_result config_set(haven_config *cfg, const char *section, const char *key, const char *value,
                      char *err, size_t errsz);
 /* Writes every key and its value as INI text to OUT (for `haven help config`). */

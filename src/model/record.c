@@ -37,26 +37,40 @@ is_column(const field_desc *f)
     return !(f->flags & F_VIRTUAL);
 }
 
-/* Counts UTF-8 code points; -1 if S is not valid UTF-8 or holds control
- * characters other than tab/newline. */
+/* Counts UTF-8 code points; -1 if S is not valid UTF-8 (RFC 3629: no
+ * overlong forms, no UTF-16 surrogates D800..DFFF, nothing above U+10FFFF)
+ * or holds control characters other than tab/newline. */
 static long
 utf8_chars(const char *s)
 {
     long n = 0;
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
-        int len = *p < 0x80         ? 1
-                  : (*p >> 5) == 6  ? 2
-                  : (*p >> 4) == 14 ? 3
-                  : (*p >> 3) == 30 ? 4
-                                    : 0;
-        if (len == 0)
+        unsigned c = *p;
+        int len;
+        uint32_t cp, min;
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n')
+                return -1;
+            p++;
+            n++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2, cp = c & 0x1f, min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3, cp = c & 0x0f, min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4, cp = c & 0x07, min = 0x10000;
+        } else {
             return -1;
-        if (len == 1 && *p < 0x20 && *p != '\t' && *p != '\n')
-            return -1;
-        for (int i = 1; i < len; i++)
+        }
+        for (int i = 1; i < len; i++) {
             if ((p[i] & 0xc0) != 0x80)
                 return -1;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return -1;
         p += len;
         n++;
     }
@@ -113,12 +127,28 @@ parse_text(const field_desc *f, json_t *v, json_t **out, hv_err *e)
     return r;
 }
 
+static int
+is_blank(const field_desc *f, const char *s)
+{
+    if (!(f->flags & F_RAW))
+        s += strspn(s, " \t\n");
+    return *s == '\0';
+}
+
 static hv_result
 parse_value(const field_desc *f, json_t *v, json_t **out, hv_err *e)
 {
     if (json_is_null(v)) {
         if (f->flags & F_REQUIRED)
             return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' is required", f->name);
+        *out = json_null();
+        return HV_OK;
+    }
+    /* an empty string (blank, unless kept raw) means "no value" whatever the
+     * field's type: null when optional */
+    if (json_is_string(v) && is_blank(f, json_string_value(v))) {
+        if (f->flags & F_REQUIRED)
+            return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must not be empty", f->name);
         *out = json_null();
         return HV_OK;
     }
@@ -156,10 +186,13 @@ parse_value(const field_desc *f, json_t *v, json_t **out, hv_err *e)
     case FT_ENUMLIST: {
         if (!json_is_array(v))
             return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must be a list", f->name);
-        if ((long)json_array_size(v) < f->min || (f->max && (long)json_array_size(v) > f->max))
+        /* a bound on the work; the counts are checked on the distinct values */
+        if (json_array_size(v) > 4096)
             return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must hold %ld to %ld values", f->name,
                            f->min, f->max);
         json_t *list = json_array();
+        if (!list)
+            return HV_ERR_NOMEM;
         size_t i;
         json_t *item;
         json_array_foreach(v, i, item)
@@ -175,6 +208,12 @@ parse_value(const field_desc *f, json_t *v, json_t **out, hv_err *e)
             json_array_foreach(list, j, seen) dup |= json_equal(seen, item);
             if (!dup)
                 json_array_append(list, item);
+        }
+        if ((long)json_array_size(list) < f->min ||
+            (f->max && (long)json_array_size(list) > f->max)) {
+            json_decref(list);
+            return hv_fail(e, HV_ERR_INVALID, f->name, "'%s' must hold %ld to %ld values", f->name,
+                           f->min, f->max);
         }
         *out = list;
         return HV_OK;
@@ -461,10 +500,10 @@ record_list(store_conn *c, const record_desc *d, const char *where, const store_
     store_val all[32];
     int n = 0;
     char *pattern = NULL;
+    if (nargs < 0 || nargs > 16 || (nargs > 0 && !args))
+        return HV_ERR_INVALID;
     buf_init(&sql, 16384);
     select_columns(d, &sql);
-    if (nargs > 16)
-        return HV_ERR_INVALID;
     for (int i = 0; i < nargs; i++)
         all[n++] = args[i];
     buf_adds(&sql, " WHERE 1 = 1");

@@ -437,6 +437,12 @@ referral_placement_change(store_conn *c, const principal *p, int64_t placement_i
     if (ended)
         return hv_fail(e, HV_ERR_CONFLICT, NULL, "the placement has ended");
     if (extend) {
+        /* the stay's clock stopped with the case: nothing left to extend */
+        referral_row rr;
+        if ((r = referral_load(c, *referral_id, &rr)) != HV_OK)
+            return r;
+        if (strcmp(rr.state, "closed") == 0)
+            return hv_fail(e, HV_ERR_CONFLICT, NULL, "the referral is closed");
         int64_t until = jint(vals, "until");
         if (!soda)
             return hv_fail(e, HV_ERR_CONFLICT, NULL, "only SODA/PAD stays have a 30-day limit");

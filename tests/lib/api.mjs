@@ -18,6 +18,8 @@ export const DEMO_PASSWORD = 'haven-demo-2026';
 export const DEMO_TOTP_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 export const DEMO_USERS = ['admin', 'supervisor', 'hotline', 'responder', 'advocate', 'clinician',
   'officer', 'analyst', 'editor', 'sitestaff', 'mart', 'martsuper'];
+// Kept for the protocol suites: every demo user, MART's responder and supervisor included.
+export const PROTOCOL_USERS = DEMO_USERS;
 export const TOTP_USERS = new Set(['admin', 'supervisor', 'martsuper']);
 export const NON_ADMIN = DEMO_USERS.filter((u) => u !== 'admin');
 

@@ -1,0 +1,488 @@
+/* test_store.c - the SQLite store over a real temporary database: opening,
+ * migrations (idempotent, refusing a newer schema), transactions (commit,
+ * rollback, what readers see), bound value types, blobs, and constraint
+ * errors. Each test gets a fresh mkdtemp directory. */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+typedef struct fixture {
+    char dir[64];
+    store *st;
+} fixture;
+
+static void
+rm_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char p[512];
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static int
+setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f)
+        return -1;
+    snprintf(f->dir, sizeof f->dir, "/tmp/haven-store-XXXXXX");
+    if (!mkdtemp(f->dir)) {
+        free(f);
+        return -1;
+    }
+    store_options opt = {.readers = 2, .busy_timeout_ms = 1000, .synchronous_full = 0};
+    if (store_open(f->dir, &opt, &f->st) != HV_OK || store_migrate(f->st, NULL) != HV_OK) {
+        rm_dir(f->dir);
+        free(f);
+        return -1;
+    }
+    store_conn *c;
+    if (store_begin(f->st, &c) != HV_OK)
+        return -1;
+    hv_result r = store_exec(c,
+                             "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+                             "n INTEGER, b BLOB, parent INTEGER REFERENCES t(id))",
+                             NULL, 0, NULL);
+    if (r != HV_OK || store_commit(c) != HV_OK)
+        return -1;
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    fixture *f = *state;
+    store_close(f->st);
+    rm_dir(f->dir);
+    free(f);
+    return 0;
+}
+
+static hv_result
+insert(store *st, const char *name, int64_t n)
+{
+    store_conn *c;
+    hv_result r = store_begin(st, &c);
+    if (r != HV_OK)
+        return r;
+    store_val a[] = {SV_TEXTV(name), SV_INTV(n)};
+    r = store_exec(c, "INSERT INTO t (name, n) VALUES (?, ?)", a, 2, NULL);
+    if (r != HV_OK) {
+        store_rollback(c);
+        return r;
+    }
+    return store_commit(c);
+}
+
+static int64_t
+count_rows(store *st)
+{
+    store_conn *c;
+    int64_t n = -1;
+    assert_int_equal(store_read(st, &c), HV_OK);
+    assert_int_equal(store_query_int(c, "SELECT COUNT(*) FROM t", NULL, 0, &n), HV_OK);
+    store_release(c);
+    return n;
+}
+
+static void
+test_open_creates_file(void **state)
+{
+    fixture *f = *state;
+    char p[128];
+    struct stat sb;
+    snprintf(p, sizeof p, "%s/haven.db", f->dir);
+    assert_int_equal(stat(p, &sb), 0);
+    assert_true(S_ISREG(sb.st_mode));
+    assert_string_equal(store_backend(f->st), "sqlite");
+    assert_int_equal(store_ping(f->st), HV_OK);
+    /* a directory that does not exist cannot hold a database */
+    store *st = NULL;
+    snprintf(p, sizeof p, "%s/no/such/dir", f->dir);
+    assert_int_equal(store_open(p, NULL, &st), HV_ERR_DB);
+}
+
+static void
+test_migrations_idempotent(void **state)
+{
+    fixture *f = *state;
+    int applied = -1, version = -1;
+    assert_int_equal(store_schema_version(f->st, &version), HV_OK);
+    assert_int_equal(version, store_latest_version());
+    assert_true(store_latest_version() >= 1);
+    assert_int_equal(store_migrate(f->st, &applied), HV_OK);
+    assert_int_equal(applied, 0);
+    assert_int_equal(store_migrate(f->st, &applied), HV_OK);
+    assert_int_equal(applied, 0);
+    /* the migrated schema is there: the audit head row exists */
+    store_conn *c;
+    int64_t n = 0;
+    assert_int_equal(store_read(f->st, &c), HV_OK);
+    assert_int_equal(store_query_int(c, "SELECT COUNT(*) FROM audit_head", NULL, 0, &n), HV_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_query_int(c, "SELECT COUNT(*) FROM schema_migrations", NULL, 0, &n),
+                     HV_OK);
+    assert_int_equal(n, store_latest_version());
+    store_release(c);
+}
+
+static void
+test_migrate_fresh_and_reopen(void **state)
+{
+    fixture *f = *state;
+    char dir[128];
+    store *st = NULL;
+    int applied = -1;
+    snprintf(dir, sizeof dir, "%s", f->dir);
+    /* a second store on another fresh directory applies every step */
+    char fresh[64] = "/tmp/haven-store2-XXXXXX";
+    assert_non_null(mkdtemp(fresh));
+    assert_int_equal(store_open(fresh, NULL, &st), HV_OK);
+    assert_int_equal(store_migrate(st, &applied), HV_OK);
+    assert_int_equal(applied, store_latest_version());
+    store_close(st);
+    /* reopening finds it up to date */
+    assert_int_equal(store_open(fresh, NULL, &st), HV_OK);
+    assert_int_equal(store_migrate(st, &applied), HV_OK);
+    assert_int_equal(applied, 0);
+    store_close(st);
+    rm_dir(fresh);
+}
+
+static void
+test_refuses_newer_schema(void **state)
+{
+    fixture *f = *state;
+    store_conn *c;
+    int applied = -1;
+    assert_int_equal(store_begin(f->st, &c), HV_OK);
+    store_val a[] = {SV_INTV(store_latest_version() + 1)};
+    assert_int_equal(store_exec(c,
+                                "INSERT INTO schema_migrations (version, name, applied_at) "
+                                "VALUES (?, 'from the future', 0)",
+                                a, 1, NULL),
+                     HV_OK);
+    assert_int_equal(store_commit(c), HV_OK);
+    assert_int_equal(store_migrate(f->st, &applied), HV_ERR_CONFLICT);
+}
+
+static void
+test_commit_and_readers(void **state)
+{
+    fixture *f = *state;
+    store_conn *w, *r;
+    int64_t n = -1;
+    assert_int_equal(store_begin(f->st, &w), HV_OK);
+    store_val a[] = {SV_TEXTV("alpha"), SV_INTV(1)};
+    assert_int_equal(store_exec(w, "INSERT INTO t (name, n) VALUES (?, ?)", a, 2, NULL), HV_OK);
+    /* the writer sees its own change; a reader does not until commit */
+    assert_int_equal(store_query_int(w, "SELECT COUNT(*) FROM t", NULL, 0, &n), HV_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(store_read(f->st, &r), HV_OK);
+    assert_int_equal(store_query_int(r, "SELECT COUNT(*) FROM t", NULL, 0, &n), HV_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(store_commit(w), HV_OK);
+    assert_int_equal(store_query_int(r, "SELECT COUNT(*) FROM t", NULL, 0, &n), HV_OK);
+    assert_int_equal(n, 1);
+    /* readers are read-only */
+    assert_int_equal(store_exec(r, "INSERT INTO t (name) VALUES ('x')", NULL, 0, NULL), HV_ERR_DB);
+    store_release(r);
+    assert_int_equal(count_rows(f->st), 1);
+}
+
+static void
+test_rollback(void **state)
+{
+    fixture *f = *state;
+    store_conn *w;
+    assert_int_equal(insert(f->st, "kept", 1), HV_OK);
+    assert_int_equal(store_begin(f->st, &w), HV_OK);
+    assert_int_equal(store_exec(w, "INSERT INTO t (name) VALUES ('dropped')", NULL, 0, NULL),
+                     HV_OK);
+    assert_int_equal(store_exec(w, "DELETE FROM t WHERE name = 'kept'", NULL, 0, NULL), HV_OK);
+    store_rollback(w);
+    assert_int_equal(count_rows(f->st), 1);
+    /* releasing the writer without committing rolls back too */
+    assert_int_equal(store_begin(f->st, &w), HV_OK);
+    assert_int_equal(store_exec(w, "INSERT INTO t (name) VALUES ('dropped')", NULL, 0, NULL),
+                     HV_OK);
+    store_release(w);
+    assert_int_equal(count_rows(f->st), 1);
+    /* and the writer can be had again afterwards */
+    assert_int_equal(insert(f->st, "second", 2), HV_OK);
+    assert_int_equal(count_rows(f->st), 2);
+}
+
+typedef struct seen {
+    int rows;
+    int64_t i;
+    char text[64];
+    int null_n, null_b;
+    uint8_t blob[16];
+    size_t bloblen;
+    int cols;
+    char colname[16];
+} seen;
+
+static hv_result
+grab(void *ctx, const store_row *row)
+{
+    seen *s = ctx;
+    s->rows++;
+    s->cols = store_row_columns(row);
+    snprintf(s->colname, sizeof s->colname, "%s", store_row_name(row, 0));
+    snprintf(s->text, sizeof s->text, "%s", store_row_text(row, 0));
+    s->null_n = store_row_isnull(row, 1);
+    s->i = store_row_isnull(row, 1) ? 0 : store_row_int(row, 1);
+    s->null_b = store_row_isnull(row, 2);
+    const void *b = store_row_blob(row, 2, &s->bloblen);
+    if (b && s->bloblen <= sizeof s->blob)
+        memcpy(s->blob, b, s->bloblen);
+    return HV_OK;
+}
+
+static void
+test_bound_types(void **state)
+{
+    fixture *f = *state;
+    store_conn *c;
+    seen s;
+    static const uint8_t bin[] = {0, 1, 0xff, 0, 'x', 0};
+    assert_int_equal(store_begin(f->st, &c), HV_OK);
+    store_val a[] = {SV_TEXTV("caf\xc3\xa9 'quoted'; DROP TABLE t; --"), SV_INTV(INT64_MIN),
+                     SV_BLOBV(bin, sizeof bin)};
+    assert_int_equal(store_exec(c, "INSERT INTO t (name, n, b) VALUES (?, ?, ?)", a, 3, NULL),
+                     HV_OK);
+    store_val b[] = {SV_TEXTV("max"), SV_INTV(INT64_MAX), SV_NULLV};
+    assert_int_equal(store_exec(c, "INSERT INTO t (name, n, b) VALUES (?, ?, ?)", b, 3, NULL),
+                     HV_OK);
+    /* text with an explicit length takes only that many bytes */
+    store_val cc[] = {{.type = SV_TEXT, .p = "partial-and-more", .len = 7}, SV_TEXTV(NULL)};
+    assert_int_equal(store_exec(c, "INSERT INTO t (name, n) VALUES (?, ?)", cc, 2, NULL), HV_OK);
+    assert_int_equal(store_commit(c), HV_OK);
+
+    assert_int_equal(store_read(f->st, &c), HV_OK);
+    memset(&s, 0, sizeof s);
+    store_val q1 = SV_INTV(1);
+    assert_int_equal(store_query(c, "SELECT name, n, b FROM t WHERE id = ?", &q1, 1, grab, &s),
+                     HV_OK);
+    assert_int_equal(s.rows, 1);
+    assert_int_equal(s.cols, 3);
+    assert_string_equal(s.colname, "name");
+    assert_string_equal(s.text, "caf\xc3\xa9 'quoted'; DROP TABLE t; --");
+    assert_int_equal(s.i, INT64_MIN);
+    assert_false(s.null_b);
+    assert_int_equal(s.bloblen, sizeof bin);
+    assert_memory_equal(s.blob, bin, sizeof bin);
+
+    memset(&s, 0, sizeof s);
+    store_val q2 = SV_TEXTV("max");
+    assert_int_equal(store_query(c, "SELECT name, n, b FROM t WHERE name = ?", &q2, 1, grab, &s),
+                     HV_OK);
+    assert_int_equal(s.i, INT64_MAX);
+    assert_true(s.null_b);
+    assert_int_equal(s.bloblen, 0);
+
+    memset(&s, 0, sizeof s);
+    store_val q3 = SV_TEXTV("partial");
+    assert_int_equal(store_query(c, "SELECT name, n, b FROM t WHERE name = ?", &q3, 1, grab, &s),
+                     HV_OK);
+    assert_int_equal(s.rows, 1);
+    assert_true(s.null_n);
+    store_release(c);
+}
+
+typedef struct blobs {
+    uint8_t *data;
+    size_t len;
+    int isnull;
+} blobs;
+
+static hv_result
+copy_blob(void *ctx, const store_row *row)
+{
+    blobs *b = ctx;
+    b->isnull = store_row_isnull(row, 0);
+    return store_row_blob_copy(row, 0, &b->data, &b->len);
+}
+
+static void
+test_blob_round_trip(void **state)
+{
+    fixture *f = *state;
+    store_conn *c;
+    uint8_t big[70000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (uint8_t)(i * 7 + 3);
+    assert_int_equal(store_begin(f->st, &c), HV_OK);
+    store_val a[] = {SV_TEXTV("big"), SV_BLOBV(big, sizeof big)};
+    assert_int_equal(store_exec(c, "INSERT INTO t (name, b) VALUES (?, ?)", a, 2, NULL), HV_OK);
+    store_val e[] = {SV_TEXTV("empty"), SV_BLOBV("", 0)};
+    assert_int_equal(store_exec(c, "INSERT INTO t (name, b) VALUES (?, ?)", e, 2, NULL), HV_OK);
+    assert_int_equal(store_exec(c, "INSERT INTO t (name) VALUES ('none')", NULL, 0, NULL), HV_OK);
+    assert_int_equal(store_commit(c), HV_OK);
+
+    assert_int_equal(store_read(f->st, &c), HV_OK);
+    blobs b = {0};
+    assert_int_equal(store_query(c, "SELECT b FROM t WHERE name = 'big'", NULL, 0, copy_blob, &b),
+                     HV_OK);
+    assert_int_equal(b.len, sizeof big);
+    assert_memory_equal(b.data, big, sizeof big);
+    free(b.data);
+    memset(&b, 0, sizeof b);
+    assert_int_equal(store_query(c, "SELECT b FROM t WHERE name = 'empty'", NULL, 0, copy_blob, &b),
+                     HV_OK);
+    assert_int_equal(b.len, 0);
+    assert_non_null(b.data);
+    free(b.data);
+    memset(&b, 0, sizeof b);
+    assert_int_equal(store_query(c, "SELECT b FROM t WHERE name = 'none'", NULL, 0, copy_blob, &b),
+                     HV_OK);
+    assert_true(b.isnull);
+    assert_null(b.data);
+    assert_int_equal(b.len, 0);
+    store_release(c);
+}
+
+static void
+test_constraint_errors(void **state)
+{
+    fixture *f = *state;
+    store_conn *c;
+    int64_t changes = -1;
+    assert_int_equal(insert(f->st, "unique", 1), HV_OK);
+    assert_int_equal(insert(f->st, "unique", 2), HV_ERR_CONFLICT);
+    assert_int_equal(store_begin(f->st, &c), HV_OK);
+    /* a missing parent: foreign keys are on */
+    assert_int_equal(
+        store_exec(c, "INSERT INTO t (name, parent) VALUES ('child', 999)", NULL, 0, NULL),
+        HV_ERR_INVALID);
+    /* NOT NULL is a database error, not a conflict */
+    assert_int_equal(store_exec(c, "INSERT INTO t (name) VALUES (NULL)", NULL, 0, NULL), HV_ERR_DB);
+    /* a primary key clash is a conflict */
+    assert_int_equal(store_exec(c, "INSERT INTO t (id, name) VALUES (1, 'again')", NULL, 0, NULL),
+                     HV_ERR_CONFLICT);
+    /* the transaction is still usable after a failed statement */
+    assert_int_equal(store_exec(c, "UPDATE t SET n = 5 WHERE name = 'unique'", NULL, 0, &changes),
+                     HV_OK);
+    assert_int_equal(changes, 1);
+    assert_int_equal(store_exec(c, "UPDATE t SET n = 5 WHERE name = 'nobody'", NULL, 0, &changes),
+                     HV_OK);
+    assert_int_equal(changes, 0);
+    assert_int_equal(store_commit(c), HV_OK);
+    assert_int_equal(count_rows(f->st), 1);
+}
+
+static void
+test_bad_sql_counts_errors(void **state)
+{
+    fixture *f = *state;
+    store_conn *c;
+    uint64_t before = store_error_count(f->st);
+    assert_int_equal(store_read(f->st, &c), HV_OK);
+    assert_int_equal(store_query(c, "SELECT nope FROM nowhere", NULL, 0, NULL, NULL), HV_ERR_DB);
+    assert_non_null(store_errmsg(c));
+    store_release(c);
+    assert_true(store_error_count(f->st) > before);
+}
+
+static hv_result
+stop_after_two(void *ctx, const store_row *row)
+{
+    (void)row;
+    int *n = ctx;
+    return ++*n == 2 ? HV_ERR_TOOBIG : HV_OK;
+}
+
+static void
+test_callback_stops_query(void **state)
+{
+    fixture *f = *state;
+    store_conn *c;
+    int n = 0;
+    int64_t v = -1;
+    for (int i = 0; i < 5; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "r%d", i);
+        assert_int_equal(insert(f->st, name, i), HV_OK);
+    }
+    assert_int_equal(store_read(f->st, &c), HV_OK);
+    assert_int_equal(store_query(c, "SELECT id FROM t ORDER BY id", NULL, 0, stop_after_two, &n),
+                     HV_ERR_TOOBIG);
+    assert_int_equal(n, 2);
+    /* the same statement runs again from the start */
+    n = 0;
+    assert_int_equal(store_query(c, "SELECT id FROM t ORDER BY id", NULL, 0, stop_after_two, &n),
+                     HV_ERR_TOOBIG);
+    assert_int_equal(n, 2);
+    assert_int_equal(store_query(c, "SELECT id FROM t ORDER BY id", NULL, 0, NULL, NULL), HV_OK);
+    /* query_int: the first row's first column, or NOTFOUND */
+    assert_int_equal(store_query_int(c, "SELECT n FROM t ORDER BY n DESC", NULL, 0, &v), HV_OK);
+    assert_int_equal(v, 4);
+    v = -1;
+    assert_int_equal(store_query_int(c, "SELECT n FROM t WHERE n > 100", NULL, 0, &v),
+                     HV_ERR_NOTFOUND);
+    assert_int_equal(v, -1);
+    store_release(c);
+}
+
+static void
+test_many_statements_cached(void **state)
+{
+    fixture *f = *state;
+    store_conn *c;
+    /* more distinct statements than the per-connection cache holds */
+    char sql[300][64];
+    assert_int_equal(store_read(f->st, &c), HV_OK);
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 300; i++) {
+            int64_t v = -1;
+            snprintf(sql[i], sizeof sql[i], "SELECT %d + 0", i);
+            assert_int_equal(store_query_int(c, sql[i], NULL, 0, &v), HV_OK);
+            assert_int_equal(v, i);
+        }
+    store_release(c);
+}
+
+int main(void);
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_creates_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrations_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migrate_fresh_and_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refuses_newer_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_commit_and_readers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bound_types, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_blob_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_constraint_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_sql_counts_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_callback_stops_query, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_statements_cached, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
