@@ -542,6 +542,12 @@ describe('First Responder Protocol pages', () => {
     await caseReady(page);
     await page.locator('#intake').filter({ hasText: 'hidden: no information-sharing authorisation' }).waitFor();
     assert.doesNotMatch(await page.locator('#intake').textContent(), new RegExp(MEDICAL));
+    // Officers read their referrals; recording on them is the team's: a refusal hides the forms.
+    const refused = page.waitForResponse((r) => r.url().endsWith('/contacts'));
+    await page.locator('#needs-buttons').getByRole('button', { name: 'Food' }).click();
+    assert.equal((await refused).status(), 403);
+    await page.locator('#read-only').waitFor();
+    assert.equal(await page.locator('#mdt-form-slot').isVisible(), false);
     assertClean(page);
     await closePage(page);
   });

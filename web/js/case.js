@@ -98,6 +98,15 @@ async function writeFailed(err, form, alert) {
       + 'It has been reloaded with their changes: check it, then send again.');
     return;
   }
+  if (err instanceof ApiError && err.status === 403) {
+    /* The case view does not say who may record on it: learn it from the refusal. */
+    state.readOnly = true;
+    render(state.data);
+    announce($('#case-status'), '');
+    const shown = alert && alert.closest('[hidden]') ? $('#page-alert') : alert;
+    announce(shown, `${err.message} You can read this case but not record on it.`);
+    return;
+  }
   if (form) showFormError(form, alert, err);
   else announce(alert, err instanceof ApiError ? err.message : 'That did not work. Try again.');
 }
@@ -468,7 +477,8 @@ function render(d) {
   renderStatuses(d);
   renderDetentions(d);
   renderTimeline(d);
-  for (const slot of document.querySelectorAll('.case-form-slot, #needs')) slot.hidden = closed;
+  for (const slot of document.querySelectorAll('.case-form-slot, #needs')) slot.hidden = closed || state.readOnly;
+  $('#read-only').hidden = !state.readOnly || closed;
   $('#content').hidden = false;
 }
 
