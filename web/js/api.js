@@ -92,7 +92,9 @@ async function readProblem(res) {
 
 /*
  * api(method, path, body?, options?) -> parsed JSON, or null for 204.
- * Throws ApiError. options.redirectOn401 (default true except for the sign-in).
+ * Throws ApiError. options.redirectOn401 (default true except for the sign-in);
+ * options.headers: more request headers (Idempotency-Key, If-Match);
+ * options.full: resolve {data, status, headers} instead (to read an ETag).
  */
 export async function api(method, path, body, options = {}) {
   method = method.toUpperCase();
@@ -105,6 +107,7 @@ export async function api(method, path, body, options = {}) {
     init.body = JSON.stringify(body);
   }
   if (UNSAFE.has(method) && csrfToken) headers['X-CSRF-Token'] = csrfToken;
+  if (options.headers) Object.assign(headers, options.headers);
 
   let res;
   try {
@@ -132,14 +135,12 @@ export async function api(method, path, body, options = {}) {
     }
     throw err;
   }
-  if (res.status === 204) return null;
-  const text = await res.text();
-  if (!text) return null;
-  const data = JSON.parse(text);
+  const text = res.status === 204 ? '' : await res.text();
+  const data = text ? JSON.parse(text) : null;
   if (data && typeof data === 'object') {
     if (typeof data.csrf_token === 'string') setCsrfToken(data.csrf_token);
   }
-  return data;
+  return options.full ? { data, status: res.status, headers: res.headers } : data;
 }
 
 export const get = (path, options) => api('GET', path, undefined, options);

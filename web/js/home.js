@@ -1,11 +1,15 @@
 /*
- * home.js - / : who is signed in, and the administration pages this account
- * may use.
+ * home.js - / : who is signed in, and the protocol and administration pages
+ * this account may use.
  */
 import { allowedNav, initPage } from './layout.js';
 import { $, el } from './ui.js';
 
 const DESCRIPTIONS = {
+  '/tasks': 'Referrals waiting on you and your notifications.',
+  '/board': 'Every open referral with its clocks, live.',
+  '/intake': 'The CSEC Expedited Form: start a response.',
+  '/beds': 'SODA/PAD beds free now.',
   '/admin/users': 'Create accounts, change roles, unlock, disable.',
   '/admin/agencies': 'The agencies that take part in the protocol.',
   '/admin/stations': 'Law-enforcement stations and their go-live dates.',
@@ -23,11 +27,18 @@ async function main() {
     ` (${me.username}), agency `, el('strong', {}, agency),
     ', roles ', el('strong', {}, roles.length ? roles.join(', ') : 'none'), '.',
   );
-  const admin = allowedNav(me).filter((item) => item.can);
+  const links = (items) => items.map((item) => el('li', {},
+    el('a', { href: item.href }, item.label,
+      el('span', { class: 'card-desc' }, DESCRIPTIONS[item.href] || ''))));
+  const allowed = allowedNav(me).filter((item) => item.can);
+  const work = allowed.filter((item) => !item.href.startsWith('/admin/'));
+  const admin = allowed.filter((item) => item.href.startsWith('/admin/'));
+  if (work.length) {
+    $('#work-links').replaceChildren(...links(work));
+    $('#work').hidden = false;
+  }
   if (admin.length) {
-    $('#tool-links').replaceChildren(...admin.map((item) => el('li', {},
-      el('a', { href: item.href }, item.label,
-        el('span', { class: 'card-desc' }, DESCRIPTIONS[item.href] || '')))));
+    $('#tool-links').replaceChildren(...links(admin));
     $('#tools').hidden = false;
   }
 }

@@ -8,6 +8,10 @@ import { $, announce, el, labeller } from './ui.js';
 
 export const NAV = [
   { href: '/', label: 'Home' },
+  { href: '/tasks', label: 'My tasks', can: 'tasks.read' },
+  { href: '/board', label: 'Dispatch board', can: 'referrals.board' },
+  { href: '/intake', label: 'Intake', can: 'referrals.create' },
+  { href: '/beds', label: 'Beds', can: 'beds.read' },
   { href: '/account', label: 'Your account' },
   { href: '/admin/users', label: 'Users', can: 'users.read' },
   { href: '/admin/agencies', label: 'Agencies', can: 'agencies.write' },
