@@ -158,9 +158,19 @@ const EVENT_BUTTONS = {
   'arrive:advocate': { text: 'Advocate arrived', body: { event: 'arrive', as: 'advocate' }, done: 'Recorded: advocate arrived.' },
 };
 
+let eventInFlight = false;
+
 function renderActions(d) {
   const allowed = d.allowed_events || [];
   const box = $('#actions');
+  // A live re-read must not swap buttons under a finger: with the same
+  // choices, keep the buttons there are (a tap mid-redraw would be lost).
+  const key = allowed.join(' ');
+  if (box.dataset.events === key && box.children.length) {
+    if (!eventInFlight) for (const b of box.querySelectorAll('button')) b.disabled = false;
+    return;
+  }
+  box.dataset.events = key;
   const buttons = [];
   for (const name of allowed) {
     const spec = EVENT_BUTTONS[name];
@@ -203,6 +213,7 @@ function toggle(sel, button) {
 
 async function sendEvent(button, body, done) {
   announce($('#actions-alert'), '');
+  eventInFlight = true;
   for (const b of $('#actions').querySelectorAll('button')) b.disabled = true;
   try {
     await write('POST', `${base()}/events`, body);
@@ -210,6 +221,9 @@ async function sendEvent(button, body, done) {
   } catch (err) {
     for (const b of $('#actions').querySelectorAll('button')) b.disabled = false;
     await writeFailed(err, null, $('#actions-alert'));
+  } finally {
+    eventInFlight = false;
+    for (const b of $('#actions').querySelectorAll('button')) b.disabled = false;
   }
 }
 
