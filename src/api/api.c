@@ -158,6 +158,24 @@ api_path_id(http_req *r)
     return id;
 }
 
+void
+api_send_items(http_req *r, const char *sql, const store_val *args, int nargs, store_row_fn fn)
+{
+    json_t *items = json_array();
+    store_conn *c;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = store_query(c, sql, args, nargs, fn, items);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        json_decref(items);
+        http_send_err(r, res, NULL);
+        return;
+    }
+    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
 haven_app *
 api_app(http_req *r)
 {

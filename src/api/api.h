@@ -36,6 +36,10 @@ int api_before(http_req *r);
 
 /* The signed-in principal (NULL on public routes without a session). */
 session_info *api_who(http_req *r);
+/* Answers {"items": [...]}: the rows of SQL on a reader, each turned into
+ * JSON by FN (its ctx is the array to append to). */
+void api_send_items(http_req *r, const char *sql, const store_val *args, int nargs,
+                    store_row_fn fn);
 /* Path parameter 0 as an id; answers 404 itself and returns 0 if it is not one. */
 int64_t api_path_id(http_req *r);
 haven_app *api_app(http_req *r);

@@ -19,8 +19,7 @@
 #include "protocol/model.h"
 #include "protocol/referral.h"
 #include "protocol/scheduler.h"
-
-#define HAS(p, r) (((p)->roles & ROLE_BIT(ROLE_##r)) != 0)
+#include "protocol/timeline.h"
 
 static const principal *
 who(http_req *r)
@@ -113,10 +112,25 @@ send_failure(http_req *r, hv_result res, hv_err *e)
     http_send_err(r, res, e);
 }
 
+/* The case as the caller sees it now, read on a reader connection (never
+ * inside the write transaction: the single writer is not held for it),
+ * with its clocks reckoned at NOW (the time of the change it answers). */
+static hv_result
+read_case(http_req *r, int64_t id, int64_t now, json_t **out)
+{
+    store_conn *c;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = referral_case_json(c, who(r), id, now, out);
+        store_release(c);
+    }
+    return res;
+}
+
 typedef hv_result (*case_op)(store_conn *c, http_req *r, int64_t id, json_t *vals, int64_t now,
                              int64_t *case_id, hv_err *e);
 
-/* One change to case ID: If-Match, OP, audit, the case back, commit. */
+/* One change to case ID: If-Match, OP, audit, commit; then the case back. */
 static void
 case_write(http_req *r, int64_t id, json_t *vals, const char *action, case_op op,
            int match_required, int status)
@@ -139,19 +153,20 @@ case_write(http_req *r, int64_t id, json_t *vals, const char *action, case_op op
         if (res == HV_OK)
             res = audit_append(c, app->keys, &ev);
         if (res == HV_OK)
-            res = referral_case_json(c, who(r), case_id, now, &out);
-        if (res == HV_OK)
             res = store_commit(c);
         else
             store_rollback(c);
     }
     json_decref(vals);
     if (res != HV_OK) {
-        json_decref(out);
         send_failure(r, res, &e);
         return;
     }
     changed();
+    if ((res = read_case(r, case_id, now, &out)) != HV_OK) {
+        http_send_err(r, res, NULL);
+        return;
+    }
     send_case(r, status, out);
 }
 
@@ -225,26 +240,20 @@ api_referrals_create(http_req *r)
     res = store_begin(app->st, &c);
     if (res == HV_OK) {
         if (key) {
-            store_val a[] = {SV_INTV(p->user_id), SV_TEXTV(key)};
-            char prior[65] = "";
-            int64_t prior_id = 0;
+            /* the earlier referral's id, negated when the body differed */
+            store_val a[] = {SV_TEXTV(hash), SV_INTV(p->user_id), SV_TEXTV(key)};
+            int64_t prior = 0;
             res = store_query_int(c,
-                                  "SELECT referral_id FROM referral_idem WHERE user_id = ? AND "
+                                  "SELECT CASE WHEN body_hash = ? THEN referral_id ELSE "
+                                  "-referral_id END FROM referral_idem WHERE user_id = ? AND "
                                   "idem_key = ?",
-                                  a, 2, &prior_id);
+                                  a, 3, &prior);
             if (res == HV_OK) {
-                int64_t same = 0;
-                store_val b[] = {SV_INTV(p->user_id), SV_TEXTV(key), SV_TEXTV(hash)};
-                res = store_query_int(c,
-                                      "SELECT COUNT(*) FROM referral_idem WHERE user_id = ? AND "
-                                      "idem_key = ? AND body_hash = ?",
-                                      b, 3, &same);
-                if (res == HV_OK && !same)
+                if (prior < 0)
                     res = hv_fail(&e, HV_ERR_CONFLICT, "Idempotency-Key",
                                   "this Idempotency-Key was used for a different referral");
-                id = prior_id;
+                id = prior;
                 replayed = 1;
-                (void)prior;
             } else if (res == HV_ERR_NOTFOUND) {
                 res = HV_OK;
             }
@@ -264,16 +273,15 @@ api_referrals_create(http_req *r)
                 res = audit_append(c, app->keys, &ev);
         }
         if (res == HV_OK)
-            res = referral_case_json(c, p, id, now, &out);
-        if (res == HV_OK)
             res = store_commit(c);
         else
             store_rollback(c);
     }
     json_decref(vals);
     json_decref(youth);
+    if (res == HV_OK)
+        res = read_case(r, id, now, &out);
     if (res != HV_OK) {
-        json_decref(out);
         http_send_err(r, res, &e);
         return;
     }
@@ -336,13 +344,8 @@ api_referral_get(http_req *r)
     int64_t id = api_path_id(r);
     if (id <= 0 || !case_gate(r, id, ACT_READ, &rr))
         return;
-    store_conn *c;
     json_t *out = NULL;
-    hv_result res = store_read(api_app(r)->st, &c);
-    if (res == HV_OK) {
-        res = referral_case_json(c, who(r), id, clock_now_ms(), &out);
-        store_release(c);
-    }
+    hv_result res = read_case(r, id, clock_now_ms(), &out);
     if (res != HV_OK) {
         http_send_err(r, res, NULL);
         return;
@@ -362,7 +365,6 @@ api_referral_timeline(http_req *r)
     json_t *items = NULL;
     hv_result res = store_read(api_app(r)->st, &c);
     if (res == HV_OK) {
-        extern hv_result timeline_list(store_conn *, int64_t, json_t **);
         res = timeline_list(c, id, &items);
         store_release(c);
     }

@@ -31,25 +31,12 @@ api_beds_list(http_req *r)
 {
     if (!api_allow(r, ACT_READ, OBJ_BEDS, &(policy_ctx){0}, 0))
         return;
-    store_conn *c;
-    json_t *items = json_array();
-    hv_result res = store_read(api_app(r)->st, &c);
-    if (res == HV_OK) {
-        res = store_query(c,
-                          "SELECT a.id, a.name, COALESCE(b.capacity, 0), (SELECT COUNT(*) FROM "
-                          "placement p WHERE p.provider_agency_id = a.id AND p.kind = 'soda_pad' "
-                          "AND p.ended_at IS NULL) FROM agency a LEFT JOIN bed_capacity b ON "
-                          "b.agency_id = a.id WHERE a.kind = 'placement_provider' AND a.active = 1 "
-                          "ORDER BY a.name",
-                          NULL, 0, bed_row, items);
-        store_release(c);
-    }
-    if (res != HV_OK) {
-        json_decref(items);
-        http_send_err(r, res, NULL);
-        return;
-    }
-    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+    api_send_items(r,
+                   "SELECT a.id, a.name, COALESCE(b.capacity, 0), (SELECT COUNT(*) FROM placement "
+                   "p WHERE p.provider_agency_id = a.id AND p.kind = 'soda_pad' AND p.ended_at IS "
+                   "NULL) FROM agency a LEFT JOIN bed_capacity b ON b.agency_id = a.id WHERE "
+                   "a.kind = 'placement_provider' AND a.active = 1 ORDER BY a.name",
+                   NULL, 0, bed_row);
 }
 
 void
@@ -69,14 +56,12 @@ api_beds_set(http_req *r)
     hv_err e = {0};
     hv_result res = store_begin(app->st, &c);
     if (res == HV_OK) {
-        char kind[32] = "";
         int64_t n = 0;
         store_val k[] = {SV_INTV(agency)};
         res = store_query_int(c,
                               "SELECT COUNT(*) FROM agency WHERE id = ? AND kind = "
                               "'placement_provider'",
                               k, 1, &n);
-        (void)kind;
         if (res == HV_OK && !n)
             res = hv_fail(&e, HV_ERR_NOTFOUND, NULL, "there is no such bed provider");
         store_val a[] = {SV_INTV(agency), SV_INTV(cap), SV_INTV(clock_now_ms())};
@@ -123,23 +108,11 @@ api_oncall_list(http_req *r)
 {
     if (!api_allow(r, ACT_READ, OBJ_ONCALL, &(policy_ctx){0}, 0))
         return;
-    store_conn *c;
-    json_t *items = json_array();
-    hv_result res = store_read(api_app(r)->st, &c);
-    if (res == HV_OK) {
-        res = store_query(c,
-                          "SELECT o.id, o.agency_id, a.name, o.user_id, u.display_name, "
-                          "o.position FROM oncall o JOIN agency a ON a.id = o.agency_id JOIN "
-                          "app_user u ON u.id = o.user_id ORDER BY a.name, o.position, o.id",
-                          NULL, 0, oncall_row, items);
-        store_release(c);
-    }
-    if (res != HV_OK) {
-        json_decref(items);
-        http_send_err(r, res, NULL);
-        return;
-    }
-    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+    api_send_items(r,
+                   "SELECT o.id, o.agency_id, a.name, o.user_id, u.display_name, o.position FROM "
+                   "oncall o JOIN agency a ON a.id = o.agency_id JOIN app_user u ON u.id = "
+                   "o.user_id ORDER BY a.name, o.position, o.id",
+                   NULL, 0, oncall_row);
 }
 
 void
@@ -174,14 +147,12 @@ api_oncall_create(http_req *r)
                          SV_INTV(json_integer_value(json_object_get(vals, "position"))),
                          SV_INTV(clock_now_ms())};
         if (res == HV_OK)
-            res = store_exec(c,
-                             "INSERT INTO oncall (agency_id, user_id, position, created_at) VALUES "
-                             "(?, ?, ?, ?)",
-                             b, 4, NULL);
+            res = store_query_int(c,
+                                  "INSERT INTO oncall (agency_id, user_id, position, created_at) "
+                                  "VALUES (?, ?, ?, ?) RETURNING id",
+                                  b, 4, &id);
         if (res == HV_ERR_CONFLICT)
             hv_fail(&e, res, "user_id", "that user is already on this agency's list");
-        if (res == HV_OK)
-            res = store_query_int(c, "SELECT MAX(id) FROM oncall", NULL, 0, &id);
         audit_event ev = api_event(r, "oncall.create", "agency", agency);
         if (res == HV_OK)
             res = audit_append(c, app->keys, &ev);

@@ -345,25 +345,11 @@ token_list_row(void *ctx, const store_row *row)
 void
 api_tokens_list(http_req *r)
 {
-    haven_app *app = api_app(r);
-    session_info *si = api_who(r);
-    json_t *items = json_array();
-    store_conn *c;
-    hv_result res = store_read(app->st, &c);
-    if (res == HV_OK) {
-        store_val arg = SV_INTV(si->p.user_id);
-        res = store_query(c,
-                          "SELECT id, name, created_at, last_used_at, revoked_at FROM api_token "
-                          "WHERE user_id = ? ORDER BY id DESC",
-                          &arg, 1, token_list_row, items);
-        store_release(c);
-    }
-    if (res != HV_OK) {
-        json_decref(items);
-        http_send_err(r, res, NULL);
-        return;
-    }
-    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+    store_val arg = SV_INTV(api_who(r)->p.user_id);
+    api_send_items(r,
+                   "SELECT id, name, created_at, last_used_at, revoked_at FROM api_token WHERE "
+                   "user_id = ? ORDER BY id DESC",
+                   &arg, 1, token_list_row);
 }
 
 void

@@ -23,6 +23,8 @@ typedef enum role {
 } role;
 
 #define ROLE_BIT(r) (1u << (r))
+/* 1 if principal P holds role R (a name without the ROLE_ prefix). */
+#define HAS_ROLE(p, r) ((((p)->roles) & ROLE_BIT(ROLE_##r)) != 0)
 
 /* NULL-terminated name lists, usable as field_desc choices. */
 extern const char *const role_names[ROLE__MAX + 1];

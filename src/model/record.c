@@ -643,3 +643,9 @@ record_redact(const record_desc *d, json_t *o, unsigned flags)
     if (names)
         json_object_set_new(o, "redacted", names);
 }
+
+json_t *
+record_time_col(const store_row *row, int col)
+{
+    return store_row_isnull(row, col) ? json_null() : time_json(store_row_int(row, col));
+}

@@ -85,6 +85,10 @@ hv_result record_list(store_conn *c, const record_desc *d, const char *where, co
  * lists their names in O's "redacted" array (made only when something was). */
 void record_redact(const record_desc *d, json_t *o, unsigned flags);
 
+/* Column COL of ROW, integer milliseconds, as an ISO-8601 JSON string, or
+ * JSON null for SQL NULL. */
+json_t *record_time_col(const store_row *row, int col);
+
 const field_desc *record_field(const record_desc *d, const char *name);
 /* The JSON Schema of DESC for the OpenAPI document: INPUT 0 is the output
  * shape, 1 the create input (no read-only fields), 2 the update input (no

@@ -1,7 +1,7 @@
 /* outbox.c - notifications written beside the change (see outbox.h). */
 #include "notify/outbox.h"
 
-#include "core/clock.h"
+#include "model/record.h"
 
 static const char *const priority_names[] = {"normal", "high", "urgent"};
 
@@ -46,17 +46,12 @@ outbox_to_role(store_conn *c, int64_t agency_id, const char *role_name, int64_t 
 static hv_result
 row_json(void *ctx, const store_row *row)
 {
-    char at[40], read_at[40];
-    clock_format_iso(store_row_int(row, 5), at, sizeof at);
-    if (!store_row_isnull(row, 6))
-        clock_format_iso(store_row_int(row, 6), read_at, sizeof read_at);
     json_t *o = json_pack(
-        "{s:I, s:o, s:s, s:s, s:s, s:s, s:o, s:s}", "id", (json_int_t)store_row_int(row, 0),
+        "{s:I, s:o, s:s, s:s, s:s, s:o, s:o, s:s}", "id", (json_int_t)store_row_int(row, 0),
         "referral_id", store_row_isnull(row, 1) ? json_null() : json_integer(store_row_int(row, 1)),
         "kind", store_row_text(row, 2), "priority", store_row_text(row, 3), "message",
-        store_row_text(row, 4), "created_at", at, "read_at",
-        store_row_isnull(row, 6) ? json_null() : json_string(read_at), "delivery_state",
-        store_row_text(row, 7));
+        store_row_text(row, 4), "created_at", record_time_col(row, 5), "read_at",
+        record_time_col(row, 6), "delivery_state", store_row_text(row, 7));
     if (!o)
         return HV_ERR_NOMEM;
     json_array_append_new((json_t *)ctx, o);

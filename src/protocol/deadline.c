@@ -7,6 +7,7 @@
 
 #include "auth/audit.h"
 #include "core/clock.h"
+#include "model/record.h"
 #include "core/log.h"
 #include "notify/outbox.h"
 #include "protocol/timeline.h"
@@ -88,12 +89,12 @@ deadline_meet(store_conn *c, int64_t referral_id, const char *kind, int64_t subj
 hv_result
 deadline_stop(store_conn *c, int64_t referral_id, const char *kind, int64_t at)
 {
-    store_val a[] = {SV_INTV(at), SV_INTV(referral_id), SV_TEXTV(kind)};
+    store_val a[] = {SV_INTV(at), SV_INTV(referral_id), SV_TEXTV(kind), SV_TEXTV(kind)};
     return store_exec(c,
                       "UPDATE deadline SET state = 'stopped', stopped_at = ?, next_fire_at = NULL "
                       "WHERE referral_id = ? AND (? IS NULL OR kind = ?) AND state IN "
                       "('running', 'missed')",
-                      (store_val[]){a[0], a[1], a[2], a[2]}, 4, NULL);
+                      a, 4, NULL);
 }
 
 hv_result
@@ -277,16 +278,6 @@ typedef struct list_ctx {
     int64_t now;
 } list_ctx;
 
-static json_t *
-iso_or_null(const store_row *row, int col)
-{
-    if (store_row_isnull(row, col))
-        return json_null();
-    char s[40];
-    clock_format_iso(store_row_int(row, col), s, sizeof s);
-    return json_string(s);
-}
-
 static hv_result
 list_row(void *ctx, const store_row *row)
 {
@@ -303,8 +294,8 @@ list_row(void *ctx, const store_row *row)
         store_row_isnull(row, 2) ? json_null() : json_integer(store_row_int(row, 2)),
         "owner_user_id",
         store_row_isnull(row, 9) ? json_null() : json_integer(store_row_int(row, 9)), "started_at",
-        iso_or_null(row, 3), "due_at", iso_or_null(row, 4), "state", state, "met_at",
-        iso_or_null(row, 7), "missed_at", iso_or_null(row, 8), "ms_left",
+        record_time_col(row, 3), "due_at", record_time_col(row, 4), "state", state, "met_at",
+        record_time_col(row, 7), "missed_at", record_time_col(row, 8), "ms_left",
         running ? json_integer(due - lc->now) : json_null(), "overdue",
         json_boolean(running && lc->now >= due), "met_late", json_boolean(met && met > due));
     if (!o)

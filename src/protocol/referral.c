@@ -32,8 +32,6 @@ referral_keys(void)
     return keys;
 }
 
-#define HAS(p, r) (((p)->roles & ROLE_BIT(ROLE_##r)) != 0)
-
 /* ---- loading and relations ------------------------------------------------- */
 
 static int64_t
@@ -131,9 +129,9 @@ referral_visible(store_conn *c, const principal *p, int64_t id)
 int
 referral_health_visible(store_conn *c, const principal *p, const referral_row *rr)
 {
-    if (HAS(p, CLINICIAN))
+    if (HAS_ROLE(p, CLINICIAN))
         return 1;
-    if (HAS(p, OFFICER) && !(p->roles & ~ROLE_BIT(ROLE_OFFICER)))
+    if (HAS_ROLE(p, OFFICER) && !(p->roles & ~ROLE_BIT(ROLE_OFFICER)))
         return 0; /* officers never see health details */
     char kind[32];
     if (routing_agency_kind(c, p->agency_id, kind, sizeof kind) == HV_OK &&
@@ -192,19 +190,13 @@ remove_member(store_conn *c, int64_t id, int64_t user_id, const char *case_role,
                       a, 4, NULL);
 }
 
-static void
-fmt_due(int64_t ms, char *out, size_t n)
-{
-    clock_format_iso(ms, out, n);
-}
-
 /* Tells USER (or, with nobody, the agency's supervisors) of an assignment. */
 static hv_result
 notify_assignment(store_conn *c, const referral_row *rr, int64_t user_id, int64_t agency_id,
                   const char *what, int64_t due, int64_t now)
 {
     char msg[256], when[40];
-    fmt_due(due, when, sizeof when);
+    clock_format_iso(due, when, sizeof when);
     if (user_id) {
         snprintf(msg, sizeof msg,
                  "New CSEC referral %s: you are on call as %s. Acknowledge, then be at the "
@@ -240,18 +232,6 @@ youth_keys(store_conn *c, int64_t youth_id, const char *first, const char *last,
     return store_exec(c, "UPDATE youth SET name_key = ?, dob_key = ? WHERE id = ?", a, 3, NULL);
 }
 
-static const char *
-jstr(json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
-static int64_t
-jint(json_t *o, const char *k)
-{
-    return json_integer_value(json_object_get(o, k));
-}
-
 static int
 valid_coord(const char *s, double lo, double hi)
 {
@@ -265,11 +245,11 @@ valid_coord(const char *s, double lo, double hi)
 static const char *
 opener_role(const principal *p)
 {
-    if (HAS(p, HOTLINE_WORKER))
+    if (HAS_ROLE(p, HOTLINE_WORKER))
         return "hotline";
-    if (HAS(p, OFFICER))
+    if (HAS_ROLE(p, OFFICER))
         return "officer";
-    if (HAS(p, SITE_STAFF))
+    if (HAS_ROLE(p, SITE_STAFF))
         return "site_staff";
     return "opener";
 }
@@ -306,7 +286,7 @@ referral_open(store_conn *c, const principal *p, json_t *vals, json_t *youth, in
     int64_t lead_agency = jint(vals, "lead_agency_id");
     const char *rule = "override";
     if (lead_agency) {
-        if (!HAS(p, HOTLINE_WORKER) && !HAS(p, SUPERVISOR))
+        if (!HAS_ROLE(p, HOTLINE_WORKER) && !HAS_ROLE(p, SUPERVISOR))
             return hv_fail(e, HV_ERR_DENIED, "lead_agency_id",
                            "only the hotline may choose the lead agency");
         const char *why = jstr(vals, "override_reason");
@@ -420,9 +400,9 @@ may_act_as(const principal *p, const referral_row *rr, side s)
         return 1;
     if (!agency || p->agency_id != agency)
         return 0;
-    if (HAS(p, SUPERVISOR))
+    if (HAS_ROLE(p, SUPERVISOR))
         return 1;
-    return s == SIDE_LEAD ? HAS(p, RESPONDER) : HAS(p, ADVOCATE);
+    return s == SIDE_LEAD ? HAS_ROLE(p, RESPONDER) : HAS_ROLE(p, ADVOCATE);
 }
 
 /* The events P may send now, for the case page's buttons. */
@@ -448,9 +428,9 @@ referral_allowed_events(store_conn *c, const principal *p, const referral_row *r
             json_array_append_new(a, json_string("en_route:advocate"));
         json_array_append_new(a, json_string("arrive:advocate"));
     }
-    if (open && (HAS(p, HOTLINE_WORKER) || HAS(p, SUPERVISOR)))
+    if (open && (HAS_ROLE(p, HOTLINE_WORKER) || HAS_ROLE(p, SUPERVISOR)))
         json_array_append_new(a, json_string("reroute"));
-    if (may_act_as(p, rr, SIDE_LEAD) || HAS(p, SUPERVISOR) || HAS(p, HOTLINE_WORKER))
+    if (may_act_as(p, rr, SIDE_LEAD) || HAS_ROLE(p, SUPERVISOR) || HAS_ROLE(p, HOTLINE_WORKER))
         json_array_append_new(a, json_string("close"));
     return a;
 }
@@ -484,7 +464,7 @@ ev_acknowledge(store_conn *c, const principal *p, referral_row *rr, int64_t now,
                        "only the lead agency's responder or supervisor may acknowledge");
     hv_result r;
     /* a colleague of the lead agency who acknowledges takes the referral */
-    if (rr->lead_user_id != p->user_id && !HAS(p, SUPERVISOR)) {
+    if (rr->lead_user_id != p->user_id && !HAS_ROLE(p, SUPERVISOR)) {
         if (rr->lead_user_id)
             remove_member(c, rr->id, rr->lead_user_id, "lead", now);
         store_val a[] = {SV_INTV(p->user_id), SV_INTV(rr->id)};
@@ -558,7 +538,7 @@ ev_move(store_conn *c, const principal *p, referral_row *rr, const char *as, int
             return hv_fail(e, HV_ERR_CONFLICT, "event", "the advocate has already arrived");
         if (!arrive && rr->advocate_en_route_at)
             return hv_fail(e, HV_ERR_CONFLICT, "event", "the advocate is already en route");
-        if (rr->advocate_user_id != p->user_id && HAS(p, ADVOCATE)) {
+        if (rr->advocate_user_id != p->user_id && HAS_ROLE(p, ADVOCATE)) {
             /* an advocate of the agency who goes takes the referral */
             store_val a[] = {SV_INTV(p->user_id), SV_INTV(rr->id)};
             if ((r = store_exec(c, "UPDATE referral SET advocate_user_id = ? WHERE id = ?", a, 2,
@@ -583,7 +563,7 @@ ev_move(store_conn *c, const principal *p, referral_row *rr, const char *as, int
 static hv_result
 ev_reroute(store_conn *c, const principal *p, referral_row *rr, json_t *ev, int64_t now, hv_err *e)
 {
-    if (!HAS(p, HOTLINE_WORKER) && !HAS(p, SUPERVISOR))
+    if (!HAS_ROLE(p, HOTLINE_WORKER) && !HAS_ROLE(p, SUPERVISOR))
         return hv_fail(e, HV_ERR_DENIED, "event", "only the hotline or a supervisor may reroute");
     if (strcmp(rr->state, "open") != 0)
         return hv_fail(e, HV_ERR_CONFLICT, "event",
@@ -641,7 +621,7 @@ ev_close(store_conn *c, const principal *p, referral_row *rr, json_t *ev, int64_
 {
     if (strcmp(rr->state, "closed") == 0)
         return hv_fail(e, HV_ERR_CONFLICT, "event", "the referral is already closed");
-    if (!may_act_as(p, rr, SIDE_LEAD) && !HAS(p, SUPERVISOR) && !HAS(p, HOTLINE_WORKER))
+    if (!may_act_as(p, rr, SIDE_LEAD) && !HAS_ROLE(p, SUPERVISOR) && !HAS_ROLE(p, HOTLINE_WORKER))
         return hv_fail(e, HV_ERR_DENIED, "event",
                        "only the lead, the hotline or a supervisor may close a referral");
     const char *why = jstr(ev, "close_reason");

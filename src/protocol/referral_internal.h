@@ -5,6 +5,19 @@
 
 #include "protocol/referral.h"
 
+/* A member of a validated input object (NULL / 0 when absent). */
+static inline const char *
+jstr(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static inline int64_t
+jint(json_t *o, const char *k)
+{
+    return json_integer_value(json_object_get(o, k));
+}
+
 hv_result referral_bump(store_conn *c, int64_t id, int64_t now);
 hv_result referral_add_member(store_conn *c, int64_t id, int64_t user_id, const char *case_role,
                               int64_t now);

@@ -16,20 +16,6 @@
 #include "protocol/routing.h"
 #include "protocol/timeline.h"
 
-#define HAS(p, r) (((p)->roles & ROLE_BIT(ROLE_##r)) != 0)
-
-static const char *
-jstr(json_t *o, const char *k)
-{
-    return json_string_value(json_object_get(o, k));
-}
-
-static int64_t
-jint(json_t *o, const char *k)
-{
-    return json_integer_value(json_object_get(o, k));
-}
-
 /* "youth, lead" -> 1 if every item is a known member kind. */
 static int
 valid_members(const char *s)

@@ -9,12 +9,11 @@
 
 #include "auth/roles.h"
 #include "core/clock.h"
+#include "model/record.h"
 #include "protocol/deadline.h"
 #include "protocol/model.h"
 #include "protocol/referral_internal.h"
 #include "protocol/timeline.h"
-
-#define HAS(p, r) (((p)->roles & ROLE_BIT(ROLE_##r)) != 0)
 
 static hv_result
 list_of(store_conn *c, const record_desc *d, int64_t referral_id, json_t **out)
@@ -111,16 +110,6 @@ typedef struct board_ctx {
 } board_ctx;
 
 static json_t *
-iso_or_null(const store_row *row, int col)
-{
-    if (store_row_isnull(row, col))
-        return json_null();
-    char s[40];
-    clock_format_iso(store_row_int(row, col), s, sizeof s);
-    return json_string(s);
-}
-
-static json_t *
 person(const store_row *row, int idcol, int namecol)
 {
     if (store_row_isnull(row, idcol))
@@ -149,15 +138,15 @@ board_row(void *ctx, const store_row *row)
     json_t *o = json_pack(
         "{s:I, s:s, s:s, s:o, s:o, s:s, s:{s:I, s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:[]}",
         "id", (json_int_t)id, "number", store_row_text(row, 1), "state", store_row_text(row, 2),
-        "created_at", iso_or_null(row, 3), "encountered_at", iso_or_null(row, 4), "identified_how",
-        store_row_text(row, 5), "lead_agency", "id", (json_int_t)store_row_int(row, 6), "name",
-        store_row_text(row, 8), "station",
+        "created_at", record_time_col(row, 3), "encountered_at", record_time_col(row, 4),
+        "identified_how", store_row_text(row, 5), "lead_agency", "id",
+        (json_int_t)store_row_int(row, 6), "name", store_row_text(row, 8), "station",
         store_row_isnull(row, 9) ? json_null()
                                  : json_pack("{s:I, s:s}", "id", (json_int_t)store_row_int(row, 9),
                                              "name", store_row_text(row, 10)),
         "staging_address", staging, "lead", person(row, 11, 12), "advocate", person(row, 13, 14),
-        "acknowledged_at", iso_or_null(row, 15), "lead_arrived_at", iso_or_null(row, 16),
-        "advocate_arrived_at", iso_or_null(row, 17), "clocks");
+        "acknowledged_at", record_time_col(row, 15), "lead_arrived_at", record_time_col(row, 16),
+        "advocate_arrived_at", record_time_col(row, 17), "clocks");
     if (!o)
         return HV_ERR_NOMEM;
     char key[24];
@@ -181,7 +170,7 @@ board_clock(void *ctx, const store_row *row)
     int64_t due = store_row_int(row, 2);
     json_t *o =
         json_pack("{s:s, s:s, s:s, s:o, s:I, s:b}", "kind", kind, "label", k ? k->label : kind,
-                  "state", store_row_text(row, 3), "due_at", iso_or_null(row, 2), "ms_left",
+                  "state", store_row_text(row, 3), "due_at", record_time_col(row, 2), "ms_left",
                   (json_int_t)(due - bc->now), "overdue", bc->now >= due);
     if (o)
         json_array_append_new(json_object_get(item, "clocks"), o);
@@ -193,14 +182,14 @@ static int
 visibility(const principal *p, char *where, size_t n, store_val *args, int *nargs)
 {
     *nargs = 0;
-    if (HAS(p, HOTLINE_WORKER)) {
+    if (HAS_ROLE(p, HOTLINE_WORKER)) {
         snprintf(where, n, "1 = 1");
         return 1;
     }
     int parts = 0;
     size_t len = 0;
     len += (size_t)snprintf(where + len, n - len, "(");
-    if (HAS(p, SUPERVISOR)) {
+    if (HAS_ROLE(p, SUPERVISOR)) {
         len += (size_t)snprintf(where + len, n - len,
                                 "r.lead_agency_id = ? OR r.advocacy_agency_id = ? OR "
                                 "r.identifying_agency_id = ?");

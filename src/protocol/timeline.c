@@ -3,7 +3,7 @@
 
 #include <stdlib.h>
 
-#include "core/clock.h"
+#include "model/record.h"
 
 hv_result
 timeline_add(store_conn *c, int64_t referral_id, int64_t actor_user_id, const char *kind,
@@ -26,13 +26,11 @@ timeline_add(store_conn *c, int64_t referral_id, int64_t actor_user_id, const ch
 static hv_result
 row_json(void *ctx, const store_row *row)
 {
-    char at[40];
-    clock_format_iso(store_row_int(row, 1), at, sizeof at);
     const char *detail = store_row_text(row, 4);
     json_t *d = detail ? json_loads(detail, 0, NULL) : NULL;
     json_t *o = json_pack(
-        "{s:I, s:s, s:o, s:o, s:s, s:o}", "id", (json_int_t)store_row_int(row, 0), "at", at,
-        "actor_user_id",
+        "{s:I, s:o, s:o, s:o, s:s, s:o}", "id", (json_int_t)store_row_int(row, 0), "at",
+        record_time_col(row, 1), "actor_user_id",
         store_row_isnull(row, 2) ? json_null() : json_integer(store_row_int(row, 2)), "actor",
         store_row_text(row, 3) ? json_string(store_row_text(row, 3)) : json_string("haven"), "kind",
         store_row_text(row, 5), "detail", d ? d : json_object());

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "unit_util.h"
+
 #include "core/crypt.h"
 #include "model/record.h"
 
@@ -45,24 +47,6 @@ typedef struct fixture {
     store *st;
     crypt_keys *k;
 } fixture;
-
-static void
-rm_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    struct dirent *e;
-    char p[512];
-    if (!d)
-        return;
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-        unlink(p);
-    }
-    closedir(d);
-    rmdir(dir);
-}
 
 static int
 setup(void **state)
