@@ -2,7 +2,10 @@
 -- session cookie and CSRF token from the environment.
 local cookie = os.getenv("HAVEN_COOKIE")
 local csrf = os.getenv("HAVEN_CSRF")
-local body = '{"identifying_agency_id":1,"encountered_at":"2026-01-01T00:00:00Z",' ..
+-- the encounter happened a minute before the run (an old one would make
+-- every clock overdue at once and measure escalations instead of intake)
+local met = os.date("!%Y-%m-%dT%H:%M:%SZ", os.time() - 60)
+local body = '{"identifying_agency_id":1,"encountered_at":"' .. met .. '",' ..
   '"identified_how":"patrol_contact","staging_address":"Bench Station (synthetic)",' ..
   '"dcfs_involvement":"none","probation_involvement":"none",' ..
   '"youth":{"first_name":"Bench","last_name":"Youth","estimated_age":15}}'

@@ -40,10 +40,14 @@ p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
 p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
 non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
 made=$(sqlite3 "$tmp/data/haven.db" "SELECT COUNT(*) FROM referral")
+metrics=$(curl -s "http://127.0.0.1:$PORT/metrics")
+txs=$(awk '$1 == "haven_database_transactions_total" {print $2}' <<<"$metrics")
+commits=$(awk '$1 == "haven_database_commits_total" {print $2}' <<<"$metrics")
 echo "==================== haven intake bench ===================="
 echo "C loop of durable single-row inserts   ${loop} rows/s (${ROWS} rows of 2 KB)"
 echo "haven durable intake                   ${rps} req/s  (wrk -t2 -c${CONNS} -d${DURATION})"
 echo "  latency                              p50 ${p50}  p99 ${p99}  non-2xx ${non2xx:-0}"
 echo "  referrals in the database            ${made}"
+echo "  group commit                         ${txs} transactions in ${commits} COMMITs"
 python3 -c "import sys; print('ratio to the loop                      %.2f' % (float(sys.argv[1]) / float(sys.argv[2])))" "$rps" "$loop"
 echo "============================================================"

@@ -27,11 +27,11 @@ who(http_req *r)
     return &api_who(r)->p;
 }
 
+/* Wakes the live streams (the clock thread hears of new clocks itself). */
 static void
 changed(void)
 {
     hub_publish();
-    scheduler_kick();
 }
 
 /* Loads referral ID and asks the policy for ACT; answers 404/403 itself. */

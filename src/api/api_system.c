@@ -57,9 +57,18 @@ api_metrics(http_req *r)
              "haven_uptime_seconds %.3f\n"
              "# HELP haven_http_inflight Requests being handled now.\n"
              "# TYPE haven_http_inflight gauge\n"
-             "haven_http_inflight %d\n",
+             "haven_http_inflight %d\n"
+             "# HELP haven_database_transactions_total Write transactions committed since start.\n"
+             "# TYPE haven_database_transactions_total counter\n"
+             "haven_database_transactions_total %llu\n"
+             "# HELP haven_database_commits_total Durable COMMITs since start (group commit puts "
+             "several transactions in one).\n"
+             "# TYPE haven_database_commits_total counter\n"
+             "haven_database_commits_total %llu\n",
              (unsigned long long)store_error_count(app->st),
-             (double)(clock_real_ms() - app->started_ms) / 1000.0, http_inflight(app->http));
+             (double)(clock_real_ms() - app->started_ms) / 1000.0, http_inflight(app->http),
+             (unsigned long long)store_transaction_count(app->st),
+             (unsigned long long)store_commit_count(app->st));
     if (!b.data) {
         http_send_err(r, HV_ERR_NOMEM, NULL);
         return;

@@ -49,7 +49,7 @@ static const conf_key conf_keys[] = {
         "simultaneous connections from one address (0: no limit)"),
     NUM("server", "request_timeout_s", request_timeout_s, 1, 3600, "30",
         "idle time before a connection is closed"),
-    NUM("server", "threads", threads, 0, 256, "0", "worker threads (0: two per core)"),
+    NUM("server", "threads", threads, 0, 256, "0", "worker threads (0: eight per core, at least 8)"),
     STR("server", "tls_cert", tls_cert, "", "PEM certificate file: enables built-in TLS"),
     STR("server", "tls_key", tls_key, "", "PEM private key file"),
     BOOL("server", "access_log", access_log, "true", "log one line per request"),

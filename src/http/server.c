@@ -803,7 +803,11 @@ http_start(const http_options *opt, http_server **out)
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     if (opt->tls_cert_pem)
         flags |= MHD_USE_TLS;
-    unsigned threads = opt->threads ? opt->threads : 2 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    /* handlers block on fsync and on the one writer: more threads than cores
+     * keep the disk busy and let group commit gather transactions */
+    unsigned threads = opt->threads ? opt->threads : 8 * (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+    if (threads < 8)
+        threads = 8;
     struct MHD_OptionItem ops[16];
     int n = 0;
     ops[n++] = (struct MHD_OptionItem){MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, NULL};

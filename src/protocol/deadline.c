@@ -10,6 +10,7 @@
 #include "model/record.h"
 #include "core/log.h"
 #include "notify/outbox.h"
+#include "protocol/scheduler.h"
 #include "protocol/timeline.h"
 
 const deadline_kind deadline_kinds[] = {
@@ -62,6 +63,7 @@ deadline_start(store_conn *c, int64_t referral_id, const char *kind, int64_t sub
                      SV_INTV(due),
                      SV_INTV(warn),
                      SV_INTV(warn < due ? warn : due)};
+    scheduler_due_at(warn < due ? warn : due);
     return store_exec(c,
                       "INSERT INTO deadline (referral_id, kind, subject_id, owner_user_id, "
                       "owner_agency_id, started_at, due_at, warn_at, state, next_fire_at) VALUES "
@@ -109,6 +111,7 @@ deadline_move(store_conn *c, int64_t referral_id, const char *kind, int64_t subj
         warn = now;
     int64_t next = warn < due ? warn : due;
     int64_t n = 0;
+    scheduler_due_at(next);
     store_val a[] = {SV_INTV(due),   SV_INTV(warn),       SV_INTV(next),      SV_INTV(referral_id),
                      SV_TEXTV(kind), SV_INTV(subject_id), SV_INTV(subject_id)};
     hv_result r = store_exec(c,

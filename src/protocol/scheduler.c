@@ -21,8 +21,9 @@ static struct {
     store *st;
     const crypt_keys *keys;
     atomic_int_fast64_t heartbeat;
+    atomic_int_fast64_t next; /* earliest next_fire_at the last pass saw (INT64_MAX: none) */
     atomic_uint_fast64_t fired;
-} S = {.mu = PTHREAD_MUTEX_INITIALIZER};
+} S = {.mu = PTHREAD_MUTEX_INITIALIZER, .next = INT64_MAX};
 
 static void *
 loop(void *arg)
@@ -33,6 +34,7 @@ loop(void *arg)
         int64_t next = 0;
         hv_result r = deadline_fire(S.st, S.keys, clock_now_ms(), PASS_MAX, &fired, &next);
         if (r == HV_OK) {
+            atomic_store(&S.next, next > 0 ? next : INT64_MAX);
             atomic_store(&S.heartbeat, clock_mono_ms());
             if (fired > 0) {
                 atomic_fetch_add(&S.fired, (uint64_t)fired);
@@ -106,6 +108,13 @@ scheduler_kick(void)
     if (S.running)
         pthread_cond_signal(&S.cv);
     pthread_mutex_unlock(&S.mu);
+}
+
+void
+scheduler_due_at(int64_t at)
+{
+    if (at < atomic_load(&S.next))
+        scheduler_kick();
 }
 
 int64_t

@@ -50,6 +50,7 @@ typedef struct store_options {
     int readers;          /* read connections in the pool (default 4) */
     int busy_timeout_ms;  /* wait for locks this long (default 5000) */
     int synchronous_full; /* 1: fsync on every commit (default 1) */
+    int batch_max;        /* most transactions one group commit holds (default 32) */
 } store_options;
 
 /* Called once per result row; the row and its strings live only during the
@@ -66,8 +67,10 @@ const char *store_backend(const store *st);
 hv_result store_read(store *st, store_conn **out);
 void store_release(store_conn *c);
 hv_result store_begin(store *st, store_conn **out);
-/* Commits and returns the connection. On failure the transaction is rolled
- * back, the connection returned, and the error given. */
+/* Commits and returns the connection; returns once the commit is durable
+ * (under load, one COMMIT covers several transactions: see store_sqlite.c).
+ * On failure the transaction is rolled back, the connection returned, and
+ * the error given. */
 hv_result store_commit(store_conn *c);
 void store_rollback(store_conn *c);
 
@@ -100,6 +103,9 @@ const char *store_errmsg(store_conn *c);
 hv_result store_ping(store *st);
 /* Count of database errors since start, for /metrics. */
 uint64_t store_error_count(const store *st);
+/* Write transactions committed, and the durable COMMITs that held them. */
+uint64_t store_transaction_count(const store *st);
+uint64_t store_commit_count(const store *st);
 
 /* Applies every migration not yet applied, each in its own transaction.
  * *applied (may be NULL) gets how many were applied now. */

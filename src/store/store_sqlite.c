@@ -6,6 +6,16 @@
  * of read-only connections that see WAL snapshots. Prepared statements are
  * cached per connection, keyed by the SQL text. The database is
  * DIR/haven.db in WAL mode with foreign keys on.
+ *
+ * Group commit. Each store_begin() opens a SAVEPOINT inside an outer
+ * transaction that may already be open; store_commit() releases the savepoint
+ * and then either commits the outer transaction (one fsync) or, when other
+ * writers are already queued for the connection, leaves that to the last of
+ * them and sleeps until it is done. Nobody returns from store_commit() before
+ * the COMMIT that holds its work is durable, and a failed COMMIT fails every
+ * member of the batch, so an acknowledged write is never lost. A member that
+ * rolls back undoes only its own savepoint. Under load, one fsync covers many
+ * transactions and the pages they share are written once.
  */
 #include "store/store.h"
 
@@ -28,6 +38,13 @@ typedef struct stmt_slot {
     sqlite3_stmt *stmt;
 } stmt_slot;
 
+/* A member of the open batch waiting for its COMMIT (lives on its stack). */
+typedef struct batch_waiter {
+    hv_result result;
+    int done;
+    struct batch_waiter *next;
+} batch_waiter;
+
 struct store_conn {
     store *st;
     sqlite3 *db;
@@ -42,12 +59,19 @@ struct store {
     store_options opt;
     store_conn *writer;
     pthread_mutex_t wlock;
+    atomic_int wqueue;      /* writers waiting for wlock */
+    int batch_open;         /* the outer transaction is open (under wlock) */
+    int batch_n;            /* released savepoints in it */
+    batch_waiter *waiters;  /* their owners, asleep until the COMMIT */
+    pthread_mutex_t bmutex; /* guards waiter->done */
+    pthread_cond_t bcond;
     store_conn *readers;
     int nreaders;
     store_conn *free_readers;
     pthread_mutex_t rlock;
     pthread_cond_t rcond;
     atomic_uint_fast64_t errors;
+    atomic_uint_fast64_t transactions, commits;
 };
 
 struct store_row {
@@ -137,10 +161,12 @@ conn_open(store *st, store_conn *c, int writer)
     char pragmas[256];
     if (writer)
         snprintf(pragmas, sizeof pragmas,
-                 "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s;",
+                 "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; "
+                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;",
                  st->opt.synchronous_full ? "FULL" : "NORMAL");
     else
-        snprintf(pragmas, sizeof pragmas, "PRAGMA foreign_keys=ON; PRAGMA query_only=1;");
+        snprintf(pragmas, sizeof pragmas,
+                 "PRAGMA foreign_keys=ON; PRAGMA query_only=1; PRAGMA temp_store=MEMORY;");
     char *msg = NULL;
     if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         log_event(LOG_ERROR, "cannot configure database",
@@ -173,7 +199,10 @@ store_open(const char *dir, const store_options *opt, store **out)
     st->opt.readers = 4;
     st->opt.busy_timeout_ms = 5000;
     st->opt.synchronous_full = 1;
+    st->opt.batch_max = 32;
     if (opt) {
+        if (opt->batch_max > 0)
+            st->opt.batch_max = opt->batch_max;
         if (opt->readers > 0)
             st->opt.readers = opt->readers;
         if (opt->busy_timeout_ms >= 0)
@@ -188,6 +217,8 @@ store_open(const char *dir, const store_options *opt, store **out)
     }
     snprintf(st->path, n, "%s/haven.db", dir);
     pthread_mutex_init(&st->wlock, NULL);
+    pthread_mutex_init(&st->bmutex, NULL);
+    pthread_cond_init(&st->bcond, NULL);
     pthread_mutex_init(&st->rlock, NULL);
     pthread_cond_init(&st->rcond, NULL);
     st->writer = calloc(1, sizeof *st->writer);
@@ -239,6 +270,8 @@ store_close(store *st)
         pthread_mutex_unlock(&st->wlock);
     }
     pthread_mutex_destroy(&st->wlock);
+    pthread_mutex_destroy(&st->bmutex);
+    pthread_cond_destroy(&st->bcond);
     pthread_mutex_destroy(&st->rlock);
     pthread_cond_destroy(&st->rcond);
     free(st->readers);
@@ -285,14 +318,65 @@ store_release(store_conn *c)
     pthread_mutex_unlock(&st->rlock);
 }
 
+/* Ends the open batch: COMMIT (or ROLLBACK when COMMIT is 0) and wakes every
+ * member with the outcome. Called with wlock held. */
+static hv_result
+batch_end(store *st, int commit)
+{
+    store_conn *c = st->writer;
+    hv_result r = HV_ERR_DB;
+    if (!sqlite3_get_autocommit(c->db)) {
+        r = commit ? store_exec(c, "COMMIT", NULL, 0, NULL) : HV_ERR_DB;
+        if (r != HV_OK)
+            (void)store_exec(c, "ROLLBACK", NULL, 0, NULL);
+    }
+    if (r == HV_OK) {
+        atomic_fetch_add(&st->commits, 1);
+        atomic_fetch_add(&st->transactions, (uint64_t)st->batch_n);
+    }
+    st->batch_open = 0;
+    st->batch_n = 0;
+    pthread_mutex_lock(&st->bmutex);
+    for (batch_waiter *w = st->waiters; w; w = w->next) {
+        w->result = r;
+        w->done = 1;
+    }
+    st->waiters = NULL;
+    pthread_cond_broadcast(&st->bcond);
+    pthread_mutex_unlock(&st->bmutex);
+    return r;
+}
+
+/* Gives up wlock after a transaction ended. The batch stays open for the next
+ * queued writer, or is ended here when nobody is queued or it is full. */
+static void
+batch_leave(store *st)
+{
+    if (st->batch_open) {
+        if (sqlite3_get_autocommit(st->writer->db))
+            (void)batch_end(st, 0); /* SQLite itself rolled the batch back */
+        else if (atomic_load(&st->wqueue) == 0 || st->batch_n >= st->opt.batch_max)
+            (void)batch_end(st, st->batch_n > 0);
+    }
+    pthread_mutex_unlock(&st->wlock);
+}
+
 hv_result
 store_begin(store *st, store_conn **out)
 {
+    atomic_fetch_add(&st->wqueue, 1);
     pthread_mutex_lock(&st->wlock);
+    atomic_fetch_sub(&st->wqueue, 1);
     store_conn *c = st->writer;
-    hv_result r = store_exec(c, "BEGIN IMMEDIATE", NULL, 0, NULL);
+    hv_result r = HV_OK;
+    if (!st->batch_open) {
+        if ((r = store_exec(c, "BEGIN IMMEDIATE", NULL, 0, NULL)) == HV_OK)
+            st->batch_open = 1;
+    }
+    if (r == HV_OK)
+        r = store_exec(c, "SAVEPOINT tx", NULL, 0, NULL);
     if (r != HV_OK) {
-        pthread_mutex_unlock(&st->wlock);
+        batch_leave(st);
         return r;
     }
     c->in_tx = 1;
@@ -303,11 +387,28 @@ store_begin(store *st, store_conn **out)
 hv_result
 store_commit(store_conn *c)
 {
-    hv_result r = store_exec(c, "COMMIT", NULL, 0, NULL);
-    if (r != HV_OK)
-        (void)store_exec(c, "ROLLBACK", NULL, 0, NULL);
+    store *st = c->st;
+    hv_result r = store_exec(c, "RELEASE tx", NULL, 0, NULL);
+    if (r != HV_OK || sqlite3_get_autocommit(c->db)) {
+        store_rollback(c);
+        return r != HV_OK ? r : HV_ERR_DB;
+    }
     c->in_tx = 0;
-    pthread_mutex_unlock(&c->st->wlock);
+    batch_waiter me = {.result = HV_ERR_DB};
+    me.next = st->waiters;
+    st->waiters = &me;
+    st->batch_n++;
+    if (atomic_load(&st->wqueue) > 0 && st->batch_n < st->opt.batch_max) {
+        /* a queued writer will commit this batch; sleep until it has */
+        pthread_mutex_unlock(&st->wlock);
+        pthread_mutex_lock(&st->bmutex);
+        while (!me.done)
+            pthread_cond_wait(&st->bcond, &st->bmutex);
+        pthread_mutex_unlock(&st->bmutex);
+        return me.result;
+    }
+    r = batch_end(st, 1);
+    pthread_mutex_unlock(&st->wlock);
     return r;
 }
 
@@ -316,10 +417,12 @@ store_rollback(store_conn *c)
 {
     if (!c)
         return;
-    if (c->in_tx)
-        (void)store_exec(c, "ROLLBACK", NULL, 0, NULL);
+    if (c->in_tx && !sqlite3_get_autocommit(c->db)) {
+        (void)store_exec(c, "ROLLBACK TO tx", NULL, 0, NULL);
+        (void)store_exec(c, "RELEASE tx", NULL, 0, NULL);
+    }
     c->in_tx = 0;
-    pthread_mutex_unlock(&c->st->wlock);
+    batch_leave(c->st);
 }
 
 /* Finds or prepares SQL on connection C. */
@@ -504,6 +607,18 @@ uint64_t
 store_error_count(const store *st)
 {
     return atomic_load(&((store *)st)->errors);
+}
+
+uint64_t
+store_transaction_count(const store *st)
+{
+    return atomic_load(&((store *)st)->transactions);
+}
+
+uint64_t
+store_commit_count(const store *st)
+{
+    return atomic_load(&((store *)st)->commits);
 }
 
 int

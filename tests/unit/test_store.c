@@ -1,7 +1,9 @@
 /* test_store.c - the SQLite store over a real temporary database: opening,
  * migrations (idempotent, refusing a newer schema), transactions (commit,
  * rollback, what readers see), bound value types, blobs, and constraint
- * errors. Each test gets a fresh mkdtemp directory. */
+ * errors, and group commit (many threads' transactions sharing COMMITs, one
+ * member's rollback undoing only its own work). Each test gets a fresh
+ * mkdtemp directory. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -451,6 +454,132 @@ test_many_statements_cached(void **state)
 }
 
 int main(void);
+
+/* ---- group commit ---------------------------------------------------------------- */
+
+#define GC_THREADS 8
+#define GC_EACH    40
+
+typedef struct gc_arg {
+    store *st;
+    int n;
+    int committed, refused;
+} gc_arg;
+
+/* Each transaction inserts two rows; every fifth is rolled back after its
+ * inserts, every seventh hits a unique-constraint error and rolls back. */
+static void *
+gc_worker(void *p)
+{
+    gc_arg *a = p;
+    for (int i = 0; i < GC_EACH; i++) {
+        store_conn *c;
+        if (store_begin(a->st, &c) != HV_OK)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "w%d-%d", a->n, i);
+        store_val v[] = {SV_TEXTV(name), SV_INTV(a->n)};
+        hv_result r = store_exec(c, "INSERT INTO t (name, n) VALUES (?, ?)", v, 2, NULL);
+        snprintf(name, sizeof name, "w%d-%d-b", a->n, i);
+        if (r == HV_OK)
+            r = store_exec(c, "INSERT INTO t (name, n) VALUES (?, ?)", v, 2, NULL);
+        if (r == HV_OK && i % 7 == 3) /* a duplicate: the statement fails, the tx goes on */
+            r = store_exec(c, "INSERT INTO t (name, n) VALUES (?, ?)", v, 2, NULL);
+        if (r == HV_OK && i % 5 == 4) {
+            store_rollback(c);
+            a->refused++;
+        } else if (r != HV_OK) {
+            store_rollback(c);
+            a->refused++;
+        } else if (store_commit(c) == HV_OK) {
+            a->committed++;
+        }
+    }
+    return NULL;
+}
+
+static void
+test_group_commit_threads(void **state)
+{
+    fixture *f = *state;
+    pthread_t th[GC_THREADS];
+    gc_arg args[GC_THREADS];
+    for (int i = 0; i < GC_THREADS; i++) {
+        args[i] = (gc_arg){.st = f->st, .n = i};
+        assert_int_equal(pthread_create(&th[i], NULL, gc_worker, &args[i]), 0);
+    }
+    int committed = 0, refused = 0;
+    for (int i = 0; i < GC_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        committed += args[i].committed;
+        refused += args[i].refused;
+    }
+    assert_int_equal(committed + refused, GC_THREADS * GC_EACH);
+    /* every committed transaction is counted, in no more COMMITs than that */
+    assert_true(store_transaction_count(f->st) >= (uint64_t)committed);
+    assert_true(store_commit_count(f->st) <= store_transaction_count(f->st));
+    assert_true(refused > 0 && committed > 0);
+    /* exactly the committed transactions' rows are there, both of each */
+    assert_int_equal(count_rows(f->st), 2 * committed);
+    store_conn *r;
+    int64_t orphans = -1;
+    assert_int_equal(store_read(f->st, &r), HV_OK);
+    assert_int_equal(store_query_int(r,
+                                     "SELECT COUNT(*) FROM t a WHERE a.name NOT LIKE '%-b' AND "
+                                     "NOT EXISTS (SELECT 1 FROM t b WHERE b.name = a.name || "
+                                     "'-b')",
+                                     NULL, 0, &orphans),
+                     HV_OK);
+    store_release(r);
+    assert_int_equal(orphans, 0);
+}
+
+/* A transaction that commits while another writer is queued still returns
+ * only once its rows are visible to a reader. */
+typedef struct gc_pair {
+    store *st;
+    int seen_after_commit;
+} gc_pair;
+
+static void *
+gc_committer(void *p)
+{
+    gc_pair *g = p;
+    for (int i = 0; i < 50; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "v%d", i);
+        store_conn *c;
+        if (store_begin(g->st, &c) != HV_OK)
+            return NULL;
+        store_val v[] = {SV_TEXTV(name)};
+        if (store_exec(c, "INSERT INTO t (name) VALUES (?)", v, 1, NULL) != HV_OK ||
+            store_commit(c) != HV_OK)
+            return NULL;
+        store_conn *r;
+        int64_t n = 0;
+        if (store_read(g->st, &r) != HV_OK)
+            return NULL;
+        (void)store_query_int(r, "SELECT COUNT(*) FROM t WHERE name = ?", v, 1, &n);
+        store_release(r);
+        g->seen_after_commit += n == 1;
+    }
+    return NULL;
+}
+
+static void
+test_group_commit_visible_on_return(void **state)
+{
+    fixture *f = *state;
+    gc_pair g = {.st = f->st};
+    gc_arg noise = {.st = f->st, .n = 99};
+    pthread_t a, b;
+    assert_int_equal(pthread_create(&a, NULL, gc_committer, &g), 0);
+    assert_int_equal(pthread_create(&b, NULL, gc_worker, &noise), 0);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    assert_int_equal(g.seen_after_commit, 50);
+}
+
 int
 main(void)
 {
@@ -467,6 +596,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_sql_counts_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_stops_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_statements_cached, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit_visible_on_return, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
