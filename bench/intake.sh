@@ -22,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 gcc -O2 -o "$tmp/loop" bench/sqlite_loop.c -lsqlite3
-HAVEN_PASSWORD_COST=min "$BIN" demo --data "$tmp/data" >/dev/null
+HAVEN_PASSWORD_COST=min "$BIN" demo --data "$tmp/data" >/dev/null 2>&1
 "$BIN" serve --data "$tmp/data" --listen "127.0.0.1:$PORT" 2>"$tmp/log" &
 pid=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.05; done

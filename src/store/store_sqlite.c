@@ -16,6 +16,10 @@
  * member of the batch, so an acknowledged write is never lost. A member that
  * rolls back undoes only its own savepoint. Under load, one fsync covers many
  * transactions and the pages they share are written once.
+ *
+ * Checkpoints (copying the WAL back into the database file) run on a thread
+ * of their own with its own connection, woken when the WAL passes
+ * CHECKPOINT_PAGES, so no writer waits for them.
  */
 #include "store/store.h"
 
@@ -31,7 +35,8 @@
 #include "core/log.h"
 #include "store/migrations.h"
 
-#define STMT_CACHE 128
+#define STMT_CACHE       128
+#define CHECKPOINT_PAGES 1000
 
 typedef struct stmt_slot {
     const char *sql; /* points at the caller's (static) SQL text */
@@ -72,6 +77,13 @@ struct store {
     pthread_cond_t rcond;
     atomic_uint_fast64_t errors;
     atomic_uint_fast64_t transactions, commits;
+    /* the checkpointer */
+    sqlite3 *ck_db;
+    pthread_t ck_thread;
+    pthread_mutex_t ck_mu;
+    pthread_cond_t ck_cv;
+    int ck_running, ck_want, ck_stop;
+    atomic_uint_fast64_t checkpoints;
 };
 
 struct store_row {
@@ -142,6 +154,17 @@ err:
     return NULL;
 }
 
+/* HAVEN_SQL_TRACE=1: every statement's text (with '?' for values, so no
+ * personal data) to stderr, for finding out what a request costs. */
+static int
+trace_stmt(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)type, (void)p;
+    const char *sql = x;
+    fprintf(stderr, "sql %s %s\n", (const char *)ctx, sql && strncmp(sql, "--", 2) ? sql : "?");
+    return 0;
+}
+
 static hv_result
 conn_open(store *st, store_conn *c, int writer)
 {
@@ -158,6 +181,9 @@ conn_open(store *st, store_conn *c, int writer)
         return HV_ERR_DB;
     }
     sqlite3_busy_timeout(c->db, st->opt.busy_timeout_ms);
+    const char *trace = getenv("HAVEN_SQL_TRACE");
+    if (trace && *trace == '1')
+        sqlite3_trace_v2(c->db, SQLITE_TRACE_STMT, trace_stmt, writer ? "w" : "r");
     char pragmas[256];
     if (writer)
         snprintf(pragmas, sizeof pragmas,
@@ -166,7 +192,8 @@ conn_open(store *st, store_conn *c, int writer)
                  st->opt.synchronous_full ? "FULL" : "NORMAL");
     else
         snprintf(pragmas, sizeof pragmas,
-                 "PRAGMA foreign_keys=ON; PRAGMA query_only=1; PRAGMA temp_store=MEMORY;");
+                 "PRAGMA foreign_keys=ON; PRAGMA query_only=1; PRAGMA temp_store=MEMORY; "
+                 "PRAGMA mmap_size=268435456;");
     char *msg = NULL;
     if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         log_event(LOG_ERROR, "cannot configure database",
@@ -190,9 +217,125 @@ conn_close(store_conn *c)
     c->db = NULL;
 }
 
+/* Process-wide SQLite settings, once, before the first connection: no
+ * memory statistics (they take a global mutex on every allocation, which the
+ * HTTP threads then queue on). */
+static void
+sqlite_setup(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    (void)sqlite3_initialize();
+}
+
+static void batch_leave(store *st);
+static hv_result batch_end(store *st, int commit);
+
+static int
+checkpoint(store *st)
+{
+    int log = 0, done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(st->ck_db, "main", SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        log_event(LOG_ERROR, "checkpoint failed",
+                  json_pack("{s:i, s:s}", "code", rc, "error", sqlite3_errmsg(st->ck_db)));
+    return rc;
+}
+
+/* Copies the WAL into the database: first alongside the writers, then the
+ * rest with the writers held back for a moment (the open batch committed
+ * first), so the WAL is wholly copied before the next write, which can then
+ * start it over from the beginning instead of letting it grow. */
+static void *
+checkpointer(void *arg)
+{
+    store *st = arg;
+    pthread_mutex_lock(&st->ck_mu);
+    for (;;) {
+        while (!st->ck_want && !st->ck_stop)
+            pthread_cond_wait(&st->ck_cv, &st->ck_mu);
+        if (st->ck_stop)
+            break;
+        st->ck_want = 0;
+        pthread_mutex_unlock(&st->ck_mu);
+        (void)checkpoint(st);
+        atomic_fetch_add(&st->wqueue, 1);
+        pthread_mutex_lock(&st->wlock);
+        atomic_fetch_sub(&st->wqueue, 1);
+        if (st->batch_open)
+            (void)batch_end(st, st->batch_n > 0);
+        if (checkpoint(st) == SQLITE_OK)
+            atomic_fetch_add(&st->checkpoints, 1);
+        batch_leave(st);
+        pthread_mutex_lock(&st->ck_mu);
+    }
+    pthread_mutex_unlock(&st->ck_mu);
+    return NULL;
+}
+
+/* After each COMMIT on the writer: wake the checkpointer when the WAL is long. */
+static int
+wal_grew(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)db, (void)name;
+    store *st = arg;
+    if (pages >= CHECKPOINT_PAGES) {
+        pthread_mutex_lock(&st->ck_mu);
+        st->ck_want = 1;
+        pthread_cond_signal(&st->ck_cv);
+        pthread_mutex_unlock(&st->ck_mu);
+    }
+    return SQLITE_OK;
+}
+
+/* Starts the checkpoint thread; without it SQLite's own automatic
+ * checkpoints (run by the committing writer) stay on. */
+static void
+checkpointer_start(store *st)
+{
+    if (sqlite3_open_v2(st->path, &st->ck_db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        sqlite3_close(st->ck_db);
+        st->ck_db = NULL;
+        return;
+    }
+    sqlite3_busy_timeout(st->ck_db, 100);
+    /* a first read puts the connection in WAL mode (checkpoints need that) */
+    if (sqlite3_exec(st->ck_db, "PRAGMA journal_mode=WAL; SELECT 1 FROM sqlite_master LIMIT 1",
+                     NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_close(st->ck_db);
+        st->ck_db = NULL;
+        return;
+    }
+    if (pthread_create(&st->ck_thread, NULL, checkpointer, st) != 0) {
+        sqlite3_close(st->ck_db);
+        st->ck_db = NULL;
+        return;
+    }
+    st->ck_running = 1;
+    sqlite3_wal_hook(st->writer->db, wal_grew, st);
+}
+
+static void
+checkpointer_stop(store *st)
+{
+    if (st->ck_running) {
+        sqlite3_wal_hook(st->writer->db, NULL, NULL);
+        pthread_mutex_lock(&st->ck_mu);
+        st->ck_stop = 1;
+        pthread_cond_signal(&st->ck_cv);
+        pthread_mutex_unlock(&st->ck_mu);
+        pthread_join(st->ck_thread, NULL);
+        st->ck_running = 0;
+    }
+    sqlite3_close(st->ck_db);
+    st->ck_db = NULL;
+}
+
 hv_result
 store_open(const char *dir, const store_options *opt, store **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sqlite_setup);
     store *st = calloc(1, sizeof *st);
     if (!st)
         return HV_ERR_NOMEM;
@@ -221,6 +364,8 @@ store_open(const char *dir, const store_options *opt, store **out)
     pthread_cond_init(&st->bcond, NULL);
     pthread_mutex_init(&st->rlock, NULL);
     pthread_cond_init(&st->rcond, NULL);
+    pthread_mutex_init(&st->ck_mu, NULL);
+    pthread_cond_init(&st->ck_cv, NULL);
     st->writer = calloc(1, sizeof *st->writer);
     st->readers = calloc((size_t)st->opt.readers, sizeof *st->readers);
     if (!st->writer || !st->readers)
@@ -234,6 +379,7 @@ store_open(const char *dir, const store_options *opt, store **out)
         st->readers[i].next_free = st->free_readers;
         st->free_readers = &st->readers[i];
     }
+    checkpointer_start(st);
     *out = st;
     return HV_OK;
 nomem:
@@ -266,9 +412,13 @@ store_close(store *st)
     }
     if (st->writer) {
         pthread_mutex_lock(&st->wlock);
+        if (st->writer->db)
+            checkpointer_stop(st);
         conn_close(st->writer);
         pthread_mutex_unlock(&st->wlock);
     }
+    pthread_mutex_destroy(&st->ck_mu);
+    pthread_cond_destroy(&st->ck_cv);
     pthread_mutex_destroy(&st->wlock);
     pthread_mutex_destroy(&st->bmutex);
     pthread_cond_destroy(&st->bcond);
