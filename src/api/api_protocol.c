@@ -277,10 +277,19 @@ api_referrals_create(http_req *r)
         else
             store_rollback(c);
     }
+    /* Prefer: return=minimal (RFC 7240) answers with the id and number only,
+     * for a client that goes on to the case page anyway */
+    const char *prefer = http_header(r, "Prefer");
+    int minimal = prefer && strstr(prefer, "return=minimal") && !replayed;
+    if (res == HV_OK && minimal)
+        out = json_pack("{s:I, s:O, s:i}", "id", (json_int_t)id, "number",
+                        json_object_get(vals, "number"), "version", 1);
     json_decref(vals);
     json_decref(youth);
-    if (res == HV_OK)
+    if (res == HV_OK && !minimal)
         res = read_case(r, id, now, &out);
+    if (res == HV_OK && !out)
+        res = HV_ERR_NOMEM;
     if (res != HV_OK) {
         http_send_err(r, res, &e);
         return;
@@ -292,6 +301,12 @@ api_referrals_create(http_req *r)
         http_set_header(r, "Idempotent-Replayed", "true");
     } else {
         changed();
+    }
+    if (minimal) {
+        http_set_header(r, "Preference-Applied", "return=minimal");
+        http_set_header(r, "ETag", "\"v1\"");
+        http_send_json(r, 201, out);
+        return;
     }
     send_case(r, replayed ? 200 : 201, out);
 }

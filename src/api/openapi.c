@@ -145,6 +145,9 @@ operation(const http_route *rt)
         {"GET", "/api/v1/referrals", "state", "query", "string", "one state"},
         {"POST", "/api/v1/referrals", "Idempotency-Key", "header", "string",
          "a retry with the same key and body returns the same referral (200)"},
+        {"POST", "/api/v1/referrals", "Prefer", "header", "string",
+         "return=minimal answers 201 with only id, number and version (RFC 7240); otherwise "
+         "the whole case"},
         {"PATCH", "/api/v1/referrals/{id}", "If-Match", "header", "string",
          "the ETag of the case as read (required)"},
         {"POST", "/api/v1/referrals/{id}/events", "If-Match", "header", "string",

@@ -70,7 +70,7 @@ cmd_open(const char *dir, const haven_config *cfg, int create, store **st, crypt
     record_set_keys(*keys);
     referral_set_keys(*keys);
     store_options opt = {
-        .readers = cfg ? (int)cfg->db_readers : 4,
+        .readers = cfg ? (int)cfg->db_readers : 8,
         .busy_timeout_ms = cfg ? (int)cfg->db_busy_timeout_ms : 5000,
         .synchronous_full = cfg ? cfg->db_synchronous_full : 1,
     };

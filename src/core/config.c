@@ -70,7 +70,7 @@ static const conf_key conf_keys[] = {
         "sign-in attempts allowed per client address per minute"),
     STR("security", "password_cost", password_cost, "interactive",
         "argon2id cost: interactive, moderate or min (tests only)"),
-    NUM("database", "readers", db_readers, 1, 64, "4", "read connections"),
+    NUM("database", "readers", db_readers, 1, 64, "8", "read connections"),
     NUM("database", "busy_timeout_ms", db_busy_timeout_ms, 0, 600000, "5000",
         "wait this long for a lock"),
     BOOL("database", "synchronous_full", db_synchronous_full, "true",

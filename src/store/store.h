@@ -47,7 +47,7 @@ store_text(const char *s)
 }
 
 typedef struct store_options {
-    int readers;          /* read connections in the pool (default 4) */
+    int readers;          /* read connections in the pool (default 8) */
     int busy_timeout_ms;  /* wait for locks this long (default 5000) */
     int synchronous_full; /* 1: fsync on every commit (default 1) */
     int batch_max;        /* most transactions one group commit holds (default 32) */

@@ -47,6 +47,7 @@ typedef struct stmt_slot {
 typedef struct batch_waiter {
     hv_result result;
     int done;
+    pthread_cond_t cv; /* its own, so waking one batch wakes no other */
     struct batch_waiter *next;
 } batch_waiter;
 
@@ -69,7 +70,6 @@ struct store {
     int batch_n;            /* released savepoints in it */
     batch_waiter *waiters;  /* their owners, asleep until the COMMIT */
     pthread_mutex_t bmutex; /* guards waiter->done */
-    pthread_cond_t bcond;
     store_conn *readers;
     int nreaders;
     store_conn *free_readers;
@@ -192,8 +192,7 @@ conn_open(store *st, store_conn *c, int writer)
                  st->opt.synchronous_full ? "FULL" : "NORMAL");
     else
         snprintf(pragmas, sizeof pragmas,
-                 "PRAGMA foreign_keys=ON; PRAGMA query_only=1; PRAGMA temp_store=MEMORY; "
-                 "PRAGMA mmap_size=268435456;");
+                 "PRAGMA foreign_keys=ON; PRAGMA query_only=1; PRAGMA temp_store=MEMORY;");
     char *msg = NULL;
     if (sqlite3_exec(c->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
         log_event(LOG_ERROR, "cannot configure database",
@@ -228,7 +227,8 @@ sqlite_setup(void)
 }
 
 static void batch_leave(store *st);
-static hv_result batch_end(store *st, int commit);
+static hv_result batch_end(store *st, int commit, batch_waiter **members);
+static hv_result batch_done(store *st, hv_result r, batch_waiter *members);
 
 static int
 checkpoint(store *st)
@@ -261,11 +261,16 @@ checkpointer(void *arg)
         atomic_fetch_add(&st->wqueue, 1);
         pthread_mutex_lock(&st->wlock);
         atomic_fetch_sub(&st->wqueue, 1);
-        if (st->batch_open)
-            (void)batch_end(st, st->batch_n > 0);
+        batch_waiter *members = NULL;
+        hv_result r = HV_OK;
+        int ended = st->batch_open;
+        if (ended)
+            r = batch_end(st, st->batch_n > 0, &members);
         if (checkpoint(st) == SQLITE_OK)
             atomic_fetch_add(&st->checkpoints, 1);
-        batch_leave(st);
+        pthread_mutex_unlock(&st->wlock);
+        if (ended)
+            (void)batch_done(st, r, members);
         pthread_mutex_lock(&st->ck_mu);
     }
     pthread_mutex_unlock(&st->ck_mu);
@@ -339,7 +344,7 @@ store_open(const char *dir, const store_options *opt, store **out)
     store *st = calloc(1, sizeof *st);
     if (!st)
         return HV_ERR_NOMEM;
-    st->opt.readers = 4;
+    st->opt.readers = 8;
     st->opt.busy_timeout_ms = 5000;
     st->opt.synchronous_full = 1;
     st->opt.batch_max = 32;
@@ -361,7 +366,6 @@ store_open(const char *dir, const store_options *opt, store **out)
     snprintf(st->path, n, "%s/haven.db", dir);
     pthread_mutex_init(&st->wlock, NULL);
     pthread_mutex_init(&st->bmutex, NULL);
-    pthread_cond_init(&st->bcond, NULL);
     pthread_mutex_init(&st->rlock, NULL);
     pthread_cond_init(&st->rcond, NULL);
     pthread_mutex_init(&st->ck_mu, NULL);
@@ -421,7 +425,6 @@ store_close(store *st)
     pthread_cond_destroy(&st->ck_cv);
     pthread_mutex_destroy(&st->wlock);
     pthread_mutex_destroy(&st->bmutex);
-    pthread_cond_destroy(&st->bcond);
     pthread_mutex_destroy(&st->rlock);
     pthread_cond_destroy(&st->rcond);
     free(st->readers);
@@ -468,10 +471,11 @@ store_release(store_conn *c)
     pthread_mutex_unlock(&st->rlock);
 }
 
-/* Ends the open batch: COMMIT (or ROLLBACK when COMMIT is 0) and wakes every
- * member with the outcome. Called with wlock held. */
+/* Ends the open batch with COMMIT (or ROLLBACK when COMMIT is 0) and hands
+ * back its members in *MEMBERS, for batch_done() once wlock is given up.
+ * Called with wlock held. */
 static hv_result
-batch_end(store *st, int commit)
+batch_end(store *st, int commit, batch_waiter **members)
 {
     store_conn *c = st->writer;
     hv_result r = HV_ERR_DB;
@@ -480,19 +484,32 @@ batch_end(store *st, int commit)
         if (r != HV_OK)
             (void)store_exec(c, "ROLLBACK", NULL, 0, NULL);
     }
+    for (batch_waiter *w = st->waiters; w; w = w->next)
+        w->result = r;
+    *members = st->waiters;
+    st->waiters = NULL;
     if (r == HV_OK) {
         atomic_fetch_add(&st->commits, 1);
         atomic_fetch_add(&st->transactions, (uint64_t)st->batch_n);
     }
     st->batch_open = 0;
     st->batch_n = 0;
+    return r;
+}
+
+/* After batch_end(), without wlock: wakes the members with the outcome. */
+static hv_result
+batch_done(store *st, hv_result r, batch_waiter *members)
+{
     pthread_mutex_lock(&st->bmutex);
-    for (batch_waiter *w = st->waiters; w; w = w->next) {
-        w->result = r;
+    for (batch_waiter *w = members; w;) {
+        batch_waiter *next = w->next; /* W may be gone once woken */
+        if (r != HV_OK)
+            w->result = r;
         w->done = 1;
+        pthread_cond_signal(&w->cv);
+        w = next;
     }
-    st->waiters = NULL;
-    pthread_cond_broadcast(&st->bcond);
     pthread_mutex_unlock(&st->bmutex);
     return r;
 }
@@ -502,13 +519,21 @@ batch_end(store *st, int commit)
 static void
 batch_leave(store *st)
 {
+    batch_waiter *members = NULL;
+    hv_result r = HV_OK;
+    int ended = 0;
     if (st->batch_open) {
-        if (sqlite3_get_autocommit(st->writer->db))
-            (void)batch_end(st, 0); /* SQLite itself rolled the batch back */
-        else if (atomic_load(&st->wqueue) == 0 || st->batch_n >= st->opt.batch_max)
-            (void)batch_end(st, st->batch_n > 0);
+        if (sqlite3_get_autocommit(st->writer->db)) {
+            r = batch_end(st, 0, &members); /* SQLite itself rolled the batch back */
+            ended = 1;
+        } else if (atomic_load(&st->wqueue) == 0 || st->batch_n >= st->opt.batch_max) {
+            r = batch_end(st, st->batch_n > 0, &members);
+            ended = 1;
+        }
     }
     pthread_mutex_unlock(&st->wlock);
+    if (ended)
+        (void)batch_done(st, r, members);
 }
 
 hv_result
@@ -545,6 +570,7 @@ store_commit(store_conn *c)
     }
     c->in_tx = 0;
     batch_waiter me = {.result = HV_ERR_DB};
+    pthread_cond_init(&me.cv, NULL);
     me.next = st->waiters;
     st->waiters = &me;
     st->batch_n++;
@@ -553,13 +579,17 @@ store_commit(store_conn *c)
         pthread_mutex_unlock(&st->wlock);
         pthread_mutex_lock(&st->bmutex);
         while (!me.done)
-            pthread_cond_wait(&st->bcond, &st->bmutex);
+            pthread_cond_wait(&me.cv, &st->bmutex);
         pthread_mutex_unlock(&st->bmutex);
+        pthread_cond_destroy(&me.cv);
         return me.result;
     }
-    r = batch_end(st, 1);
+    batch_waiter *members;
+    r = batch_end(st, 1, &members);
     pthread_mutex_unlock(&st->wlock);
-    return r;
+    (void)batch_done(st, r, members);
+    pthread_cond_destroy(&me.cv);
+    return me.result;
 }
 
 void

@@ -109,6 +109,19 @@ describe('the protocol as one scenario', () => {
       400, 'invalid', 'Idempotency-Key');
   });
 
+  it('Prefer: return=minimal answers with the id, number and version only', async () => {
+    const made = await U.as('hotline').post(REF, intake(ids, now), { headers: { Prefer: 'return=minimal' } });
+    assert.equal(made.status, 201, made.text);
+    assert.equal(made.headers.get('preference-applied'), 'return=minimal');
+    assert.deepEqual(Object.keys(made.body).sort(), ['id', 'number', 'version']);
+    assert.match(made.body.number, /^R-\d{4}-\d{6}$/);
+    assert.equal(made.headers.get('location'), `${REF}/${made.body.id}`);
+    assert.equal(made.headers.get('etag'), '"v1"');
+    const full = await U.as('hotline').get(`${REF}/${made.body.id}`);
+    assert.equal(full.body.referral.number, made.body.number);
+    assert.equal(full.headers.get('etag'), '"v1"');
+  });
+
   it('before the lead acknowledges: no arrival, no initial MDT (409 with a reason)', async () => {
     const arr = await ev('responder', ctu, { event: 'arrive', as: 'lead' });
     expectProblem(assert, arr, 409, 'conflict');

@@ -215,7 +215,10 @@ async function send(event) {
   }
   await busy(form, async () => {
     try {
-      const created = await post('/api/v1/referrals', b, { headers: { 'Idempotency-Key': state.idempotencyKey } });
+      /* the case page reads the case itself: ask only for the id */
+      const created = await post('/api/v1/referrals', b, {
+        headers: { 'Idempotency-Key': state.idempotencyKey, Prefer: 'return=minimal' },
+      });
       const ref = (created && created.referral) || created || {};
       announce($('#form-alert'), '');
       location.assign(`/case?id=${encodeURIComponent(ref.id)}`);
