@@ -3,7 +3,7 @@
 #   make run           deps, build, demo data on first run, serve on 127.0.0.1:8080
 #   make build         deps, configure + build build/
 #   make test          deps, build/ + ctest, then build-asan/ (ASan+UBSan) + ctest
-#   make bench         deps, Release build in build-release/, bench/http.sh
+#   make bench         deps, Release build in build-release/, every bench/ script
 #   make fuzz          libFuzzer targets in fuzz/ for FUZZ_SECONDS each (clang)
 #   make format        clang-format -i over the C sources
 #   make format-check  fail if clang-format would change anything
@@ -55,6 +55,9 @@ bench:
 	$(CMAKE) -S . -B $(RELEASE_DIR) --log-level=WARNING -DCMAKE_BUILD_TYPE=Release -DHAVEN_SANITIZE=OFF
 	$(CMAKE) --build $(RELEASE_DIR) -j$(JOBS) --target haven
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/http.sh
+	HAVEN_BIN=$(RELEASE_DIR)/haven bench/intake.sh
+	HAVEN_BIN=$(RELEASE_DIR)/haven node bench/sse.mjs
+	HAVEN_BIN=$(RELEASE_DIR)/haven bench/clocks.sh
 
 FUZZ_DIR     ?= build-fuzz
 FUZZ_SECONDS ?= 60

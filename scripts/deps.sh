@@ -30,7 +30,7 @@ haven_deps() (
         libsodium-dev libinih-dev libsqlite3-dev libgnutls28-dev libcurl4-openssl-dev
         sqlite3 ca-certificates libcmocka-dev)
     local -a test_pkgs=(libcmocka-dev chromium postgresql python3-aiosmtpd openssl)
-    # bench/http.sh also uses curl and Debian's python3.
+    # bench/http.sh also uses curl and Debian's python3; bench/sse.mjs node.
     local -a bench_pkgs=(wrk nginx-light hyperfine curl python3)
 
     local -a want=("${run_pkgs[@]}")
@@ -44,6 +44,8 @@ haven_deps() (
     local need_npm=0
     if [[ $mode == test ]]; then
         need_npm=1
+    elif [[ $mode == bench ]] && ! command -v node >/dev/null 2>&1; then
+        want+=(nodejs)
     elif [[ -f package.json ]] && grep -q '"dependencies"[[:space:]]*:' package.json; then
         # Hook: runtime front-end dependencies would be needed to run too.
         need_npm=1
