@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/clock.h"
+
 #include "cmd/cmd.h"
 
 static const struct {
@@ -22,6 +24,8 @@ main(int argc, char **argv)
 {
     if (argc < 2)
         return cmd_help(argc, argv), 2;
+    /* times in messages are the county's (serve may set another from its config) */
+    (void)clock_set_zone("America/Los_Angeles");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);

@@ -102,6 +102,8 @@ void api_referral_get(http_req *r);
 void api_referral_update(http_req *r);
 void api_referral_event(http_req *r);
 void api_referral_timeline(http_req *r);
+void api_referral_team_remove(http_req *r);
+void api_referral_team_candidates(http_req *r);
 void api_referral_add(http_req *r);
 void api_appointment_update(http_req *r);
 void api_placement_extend(http_req *r);

@@ -449,6 +449,7 @@ static const struct {
     {"/status", "status", &status_input_desc},
     {"/detentions", "detention", &detention_desc},
     {"/advocacy/close", "advocacy_close", &close_advocacy_input_desc},
+    {"/team", "team", &team_input_desc},
 };
 
 static hv_result
@@ -487,6 +488,58 @@ api_referral_add(http_req *r)
         return;
     }
     http_send_problem(r, 404, "not-found", "Not found", NULL, "there is no such record");
+}
+
+static hv_result
+op_team_remove(store_conn *c, http_req *r, int64_t id, json_t *vals, int64_t now, int64_t *cid,
+               hv_err *e)
+{
+    (void)vals, (void)cid;
+    return referral_team_remove(c, who(r), id, http_param_id(r, 1), now, e);
+}
+
+void
+api_referral_team_remove(http_req *r)
+{
+    referral_row rr;
+    int64_t id = api_path_id(r);
+    if (id <= 0 || !case_gate(r, id, ACT_UPDATE, &rr))
+        return;
+    if (http_param_id(r, 1) <= 0) {
+        http_send_problem(r, 404, "not-found", "Not found", "user_id", "there is no such person");
+        return;
+    }
+    case_write(r, id, NULL, "referral.team.remove", op_team_remove, 0, 200);
+}
+
+void
+api_referral_team_candidates(http_req *r)
+{
+    referral_row rr;
+    int64_t id = api_path_id(r);
+    if (id <= 0 || !case_gate(r, id, ACT_UPDATE, &rr))
+        return;
+    const char *want = http_query(r, "role");
+    if (!want || !*want)
+        want = "member";
+    if (!model_in(team_roles, want)) {
+        http_send_problem(r, 400, "invalid", "Invalid request", "role",
+                          "role is one of clinician, officer, site_staff, member");
+        return;
+    }
+    store_conn *c;
+    json_t *items = NULL;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = referral_team_candidates(c, want, &items);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        http_send_err(r, res, NULL);
+        return;
+    }
+    api_audit(r, "referral.team.candidates", "referral", id);
+    http_send_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
 static hv_result

@@ -156,6 +156,8 @@ operation(const http_route *rt)
         {"GET", "/api/v1/youth/matches", "last_name", "query", "string", "last name"},
         {"GET", "/api/v1/youth/matches", "dob", "query", "string", "date of birth, YYYY-MM-DD"},
         {"GET", "/api/v1/notifications", "unread", "query", "boolean", "only unread ones"},
+        {"GET", "/api/v1/referrals/{id}/team/candidates", "role", "query", "string",
+         "clinician, officer, site_staff, or member (the default: anyone active)"},
         {"GET", "/api/v1/events", "Last-Event-ID", "header", "string",
          "the last event id seen, to replay what was missed"},
         {"GET", "/api/v1/arrests", "q", "query", "string", "text in charge code or description"},
@@ -262,7 +264,10 @@ static const char protocol_fixed[] =
     "\"OncallList\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
     "\"items\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
     "\"agency_id\":{\"type\":\"integer\"},\"user_id\":{\"type\":\"integer\"},"
-    "\"display_name\":{\"type\":\"string\"},\"position\":{\"type\":\"integer\"}}}}}}"
+    "\"display_name\":{\"type\":\"string\"},\"position\":{\"type\":\"integer\"}}}}}},"
+    "\"TeamCandidates\":{\"type\":\"object\",\"properties\":{\"items\":{\"type\":\"array\","
+    "\"items\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+    "\"display_name\":{\"type\":\"string\"},\"agency\":{\"type\":[\"string\",\"null\"]}}}}}}"
     "}";
 
 /* The protocol's records, inputs and composite answers. */
@@ -289,6 +294,7 @@ protocol_schemas(json_t *schemas)
     json_object_set_new(schemas, "BedCapacityInput", record_schema(&capacity_input_desc, 1));
     json_object_set_new(schemas, "AdvocacyCloseInput",
                         record_schema(&close_advocacy_input_desc, 1));
+    json_object_set_new(schemas, "TeamMemberInput", record_schema(&team_input_desc, 1));
     /* intake: the referral's fields plus the youth as an object */
     json_t *intake = record_schema(&referral_desc, 1);
     json_t *props = json_object_get(intake, "properties");
@@ -298,24 +304,25 @@ protocol_schemas(json_t *schemas)
     json_t *list = json_pack("{s:s, s:o}", "type", "array", "items", json_object());
     json_object_set_new(
         schemas, "Case",
-        json_pack("{s:s, s:s, s:{s:{s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-                  "s:o, s:{s:s}, s:o}}",
-                  "type", "object", "description",
-                  "the whole case as the caller may see it; health fields are null and listed "
-                  "in referral.redacted when no authorisation covers the caller",
-                  "properties", "now", "type", "string", "referral", ref("Referral"), "youth",
-                  ref("Youth"), "team", json_deep_copy(list), "clocks",
-                  json_pack("{s:s, s:o}", "type", "array", "items", ref("ProtocolClock")), "mdt",
-                  json_pack("{s:s, s:o}", "type", "array", "items", ref("MdtMeeting")), "consents",
-                  json_pack("{s:s, s:o}", "type", "array", "items", ref("Consent")), "appointments",
-                  json_pack("{s:s, s:o}", "type", "array", "items", ref("Appointment")),
-                  "placements", json_pack("{s:s, s:o}", "type", "array", "items", ref("Placement")),
-                  "contacts",
-                  json_pack("{s:s, s:o}", "type", "array", "items", ref("AdvocacyContact")),
-                  "detentions", json_pack("{s:s, s:o}", "type", "array", "items", ref("Detention")),
-                  "statuses", json_deep_copy(list), "timeline",
-                  json_pack("{s:s, s:o}", "type", "array", "items", ref("TimelineEntry")),
-                  "health_visible", "type", "boolean", "allowed_events", json_deep_copy(list)));
+        json_pack(
+            "{s:s, s:s, s:{s:{s:s}, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+            "s:o, s:{s:s}, s:{s:s, s:s}, s:o}}",
+            "type", "object", "description",
+            "the whole case as the caller may see it; health fields are null and listed "
+            "in referral.redacted when no authorisation covers the caller",
+            "properties", "now", "type", "string", "referral", ref("Referral"), "youth",
+            ref("Youth"), "team", json_deep_copy(list), "clocks",
+            json_pack("{s:s, s:o}", "type", "array", "items", ref("ProtocolClock")), "mdt",
+            json_pack("{s:s, s:o}", "type", "array", "items", ref("MdtMeeting")), "consents",
+            json_pack("{s:s, s:o}", "type", "array", "items", ref("Consent")), "appointments",
+            json_pack("{s:s, s:o}", "type", "array", "items", ref("Appointment")), "placements",
+            json_pack("{s:s, s:o}", "type", "array", "items", ref("Placement")), "contacts",
+            json_pack("{s:s, s:o}", "type", "array", "items", ref("AdvocacyContact")), "detentions",
+            json_pack("{s:s, s:o}", "type", "array", "items", ref("Detention")), "statuses",
+            json_deep_copy(list), "timeline",
+            json_pack("{s:s, s:o}", "type", "array", "items", ref("TimelineEntry")),
+            "health_visible", "type", "boolean", "can_update", "type", "boolean", "description",
+            "the caller may record on the case", "allowed_events", json_deep_copy(list)));
     json_decref(list);
 }
 

@@ -115,6 +115,13 @@ cmd_serve(int argc, char **argv)
     }
     if (test_clock)
         app.cfg.test_clock = 1;
+    if (clock_set_zone(app.cfg.timezone) != HV_OK) {
+        fprintf(stderr,
+                "haven: [county] timezone: '%s' is not a time zone installed here (e.g. "
+                "America/Los_Angeles; Debian's tzdata package has them)\n",
+                app.cfg.timezone);
+        return 2;
+    }
     log_set_level((log_level)log_level_parse(app.cfg.log_level));
     clock_enable_test(app.cfg.test_clock);
     cmd_password_cost(&app.cfg);

@@ -3,8 +3,10 @@
 
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static atomic_int clock_test_on;
 static _Atomic int64_t clock_offset_ms; /* added to the real time */
@@ -73,6 +75,44 @@ void
 clock_reset(void)
 {
     atomic_store(&clock_offset_ms, 0);
+}
+
+static char zone_name[64] = "UTC";
+
+hv_result
+clock_set_zone(const char *zone)
+{
+    if (!zone || !*zone || strlen(zone) >= sizeof zone_name || strstr(zone, ".."))
+        return HV_ERR_INVALID;
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", zone);
+    if (strcmp(zone, "UTC") != 0 && access(path, R_OK) != 0)
+        return HV_ERR_INVALID;
+    snprintf(zone_name, sizeof zone_name, "%s", zone);
+    setenv("TZ", zone, 1);
+    tzset();
+    return HV_OK;
+}
+
+const char *
+clock_zone(void)
+{
+    return zone_name;
+}
+
+void
+clock_format_local(int64_t ms, char *out, size_t outsz)
+{
+    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    char day[16] = "", mon[16] = "", zone[16] = "";
+    strftime(day, sizeof day, "%a", &tm);
+    strftime(mon, sizeof mon, "%b", &tm);
+    strftime(zone, sizeof zone, "%Z", &tm);
+    snprintf(out, outsz, "%s %d %s %02d:%02d %s", day, tm.tm_mday, mon, tm.tm_hour, tm.tm_min,
+             zone);
 }
 
 void

@@ -33,6 +33,16 @@ hv_result clock_advance(int64_t delta_ms);
 /* Back to the system time. */
 void clock_reset(void);
 
+/* The county's time zone (a tz database name such as "America/Los_Angeles")
+ * for times written for people. Call before starting threads: it sets TZ.
+ * HV_ERR_INVALID if the zone is not installed (then nothing changes). */
+hv_result clock_set_zone(const char *zone);
+/* The zone in use. */
+const char *clock_zone(void);
+/* Formats MS in the county's zone for a message a person reads:
+ * "Mon 23 Nov 14:05 PST" (OUT at least 32 bytes). */
+void clock_format_local(int64_t ms, char *out, size_t outsz);
+
 /* Formats MS as "2026-11-23T01:02:03.456Z" into OUT (at least 25 bytes). */
 void clock_format_iso(int64_t ms, char *out, size_t outsz);
 /* Parses "YYYY-MM-DDTHH:MM:SS[.mmm](Z|+HH:MM)"; HV_ERR_INVALID if malformed. */

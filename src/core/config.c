@@ -49,7 +49,8 @@ static const conf_key conf_keys[] = {
         "simultaneous connections from one address (0: no limit)"),
     NUM("server", "request_timeout_s", request_timeout_s, 1, 3600, "30",
         "idle time before a connection is closed"),
-    NUM("server", "threads", threads, 0, 256, "0", "worker threads (0: eight per core, at least 8)"),
+    NUM("server", "threads", threads, 0, 256, "0",
+        "worker threads (0: eight per core, at least 8)"),
     STR("server", "tls_cert", tls_cert, "", "PEM certificate file: enables built-in TLS"),
     STR("server", "tls_key", tls_key, "", "PEM private key file"),
     BOOL("server", "access_log", access_log, "true", "log one line per request"),
@@ -75,6 +76,8 @@ static const conf_key conf_keys[] = {
         "wait this long for a lock"),
     BOOL("database", "synchronous_full", db_synchronous_full, "true",
          "fsync every commit (survives power loss, not only crashes)"),
+    STR("county", "timezone", timezone, "America/Los_Angeles",
+        "time zone of the times in notifications (a tz database name)"),
 };
 
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])

@@ -38,6 +38,8 @@ typedef struct haven_config {
     long db_readers;
     long db_busy_timeout_ms;
     int db_synchronous_full;
+    /* [county] */
+    char timezone[64];
 } haven_config;
 
 /* Fills CFG with every default. */

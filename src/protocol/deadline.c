@@ -172,14 +172,15 @@ fire_one(store_conn *c, const crypt_keys *keys, const due_row *d, int64_t now)
 {
     const deadline_kind *k = deadline_kind_find(d->kind);
     const char *label = k ? k->label : d->kind;
-    char due[40], msg[256];
+    char due[40], local[40], msg[256];
     clock_format_iso(d->due_at, due, sizeof due);
+    clock_format_local(d->due_at, local, sizeof local);
     hv_result r = HV_OK;
     int missed = now >= d->due_at;
     if (!missed) {
         /* the warning: the owner, or the agency's supervisors if nobody owns it */
         snprintf(msg, sizeof msg, "Referral %s: \"%s\" is due at %s. Open the case for details.",
-                 d->number, label, due);
+                 d->number, label, local);
         if (d->owner_user_id)
             r = outbox_to_user(c, d->owner_user_id, d->referral_id, "clock.warning", NP_HIGH, msg,
                                now);
@@ -197,7 +198,7 @@ fire_one(store_conn *c, const crypt_keys *keys, const due_row *d, int64_t now)
         /* missed: tell the owner and escalate to the supervisors */
         snprintf(msg, sizeof msg,
                  "Referral %s: \"%s\" was due at %s and is overdue. Escalated to supervisors.",
-                 d->number, label, due);
+                 d->number, label, local);
         int sent = 0;
         if (d->owner_user_id)
             r = outbox_to_user(c, d->owner_user_id, d->referral_id, "clock.missed", NP_URGENT, msg,

@@ -287,6 +287,16 @@ static const field_desc capacity_fields[] = {
 const record_desc capacity_input_desc = {"bed_capacity",      NULL, capacity_fields,
                                          NF(capacity_fields), NULL, 0};
 
+/* Who may join a case team by hand (lead and advocate come by the protocol's
+ * events), and the role a user must hold for each. */
+const char *const team_roles[] = {"clinician", "officer", "site_staff", "member", NULL};
+static const field_desc team_fields[] = {
+    {"user_id", FT_INT, RQ, 1, 2147483647, NULL, NULL, "The person to add"},
+    {"case_role", FT_ENUM, RQ, 0, 0, team_roles, NULL,
+     "clinician (Medical Hub), officer, site_staff, or member (anyone else the MDT names)"},
+};
+const record_desc team_input_desc = {"team_member", NULL, team_fields, NF(team_fields), NULL, 0};
+
 static const field_desc close_adv_fields[] = {
     {"closed_at", FT_TIME, RQ, 0, 0, NULL, NULL, "Advocacy closed"},
 };

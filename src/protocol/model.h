@@ -28,8 +28,11 @@ extern const record_desc extend_input_desc;
 extern const record_desc end_input_desc;
 extern const record_desc capacity_input_desc;
 extern const record_desc close_advocacy_input_desc;
+extern const record_desc team_input_desc;
 
 extern const char *const referral_states[];
+/* The case roles a person can be given by hand (POST .../team). */
+extern const char *const team_roles[];
 extern const char *const mdt_decisions[];
 extern const char *const detention_reasons[];
 extern const char *const status_72h_values[];

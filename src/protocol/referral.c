@@ -196,7 +196,7 @@ notify_assignment(store_conn *c, const referral_row *rr, int64_t user_id, int64_
                   const char *what, int64_t due, int64_t now)
 {
     char msg[256], when[40];
-    clock_format_iso(due, when, sizeof when);
+    clock_format_local(due, when, sizeof when);
     if (user_id) {
         snprintf(msg, sizeof msg,
                  "New CSEC referral %s: you are on call as %s. Acknowledge, then be at the "

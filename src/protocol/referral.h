@@ -51,9 +51,15 @@ hv_result referral_event(store_conn *c, const principal *p, int64_t id, json_t *
 
 /* Side records (each bumps the version and adds to the timeline). WHAT is
  * "mdt", "consent", "appointment", "placement", "contact", "detention",
- * "status", "advocacy_close". */
+ * "status", "advocacy_close", "team" (a person joins the case team). */
 hv_result referral_add(store_conn *c, const principal *p, int64_t id, const char *what,
                        json_t *vals, int64_t now, int64_t *new_id, hv_err *e);
+/* Takes USER_ID off the case team (not the lead or the advocate). */
+hv_result referral_team_remove(store_conn *c, const principal *p, int64_t id, int64_t user_id,
+                               int64_t now, hv_err *e);
+/* Active users who could join a case team as CASE_ROLE (team_input_desc),
+ * as [{id, display_name, agency}]. */
+hv_result referral_team_candidates(store_conn *c, const char *case_role, json_t **out);
 /* Changes an appointment (state, time, outcome). *REFERRAL_ID gets its case. */
 hv_result referral_appointment_update(store_conn *c, const principal *p, int64_t appt_id,
                                       json_t *vals, int64_t now, int64_t *referral_id, hv_err *e);

@@ -279,6 +279,83 @@ add_status(store_conn *c, const principal *p, referral_row *rr, json_t *v, int64
     return r;
 }
 
+/* Adds a person to the case team (team_input_desc): they must be an active
+ * user holding the app role the case role needs ("member" needs none). */
+static hv_result
+add_team(store_conn *c, const principal *p, const referral_row *rr, json_t *vals, int64_t now,
+         hv_err *e)
+{
+    int64_t user = jint(vals, "user_id");
+    const char *crole = jstr(vals, "case_role");
+    int64_t disabled = 0;
+    store_val u[] = {SV_INTV(user)};
+    hv_result r = store_query_int(c, "SELECT disabled FROM app_user WHERE id = ?", u, 1, &disabled);
+    if (r == HV_ERR_NOTFOUND || (r == HV_OK && disabled))
+        return hv_fail(e, HV_ERR_INVALID, "user_id", "there is no such active user");
+    if (r != HV_OK)
+        return r;
+    if (strcmp(crole, "member") != 0) {
+        int64_t n = 0;
+        store_val a[] = {SV_INTV(user), SV_TEXTV(crole)};
+        if ((r = store_query_int(c, "SELECT COUNT(*) FROM user_role WHERE user_id = ? AND role = ?",
+                                 a, 2, &n)) != HV_OK)
+            return r;
+        if (!n)
+            return hv_fail(e, HV_ERR_INVALID, "case_role", "that person does not hold this role");
+    }
+    if (referral_on_team(c, rr->id, user)) {
+        int64_t n = 0;
+        store_val a[] = {SV_INTV(rr->id), SV_INTV(user), SV_TEXTV(crole)};
+        if ((r = store_query_int(c,
+                                 "SELECT COUNT(*) FROM case_member WHERE referral_id = ? AND "
+                                 "user_id = ? AND case_role = ? AND removed_at IS NULL",
+                                 a, 3, &n)) != HV_OK)
+            return r;
+        if (n)
+            return hv_fail(e, HV_ERR_CONFLICT, "user_id", "already on the team in that role");
+    }
+    char msg[200];
+    snprintf(msg, sizeof msg,
+             "You were added to the team of CSEC referral %s as %s. Open the case for details.",
+             rr->number, crole);
+    if ((r = referral_add_member(c, rr->id, user, crole, now)) != HV_OK ||
+        (r = outbox_to_user(c, user, rr->id, "team.added", NP_NORMAL, msg, now)) != HV_OK)
+        return r;
+    return timeline_add(c, rr->id, p->user_id, "team.added",
+                        json_pack("{s:I, s:s}", "user_id", (json_int_t)user, "case_role", crole),
+                        now);
+}
+
+hv_result
+referral_team_remove(store_conn *c, const principal *p, int64_t id, int64_t user_id, int64_t now,
+                     hv_err *e)
+{
+    referral_row rr;
+    hv_result r = referral_load(c, id, &rr);
+    if (r != HV_OK)
+        return r;
+    if (strcmp(rr.state, "closed") == 0)
+        return hv_fail(e, HV_ERR_CONFLICT, NULL, "the referral is closed");
+    int64_t removed = 0;
+    store_val a[] = {SV_INTV(now), SV_INTV(id), SV_INTV(user_id)};
+    r = store_exec(c,
+                   "UPDATE case_member SET removed_at = ? WHERE referral_id = ? AND user_id = ? "
+                   "AND removed_at IS NULL AND case_role NOT IN ('lead', 'advocate')",
+                   a, 3, &removed);
+    if (r != HV_OK)
+        return r;
+    if (!removed) {
+        if (referral_on_team(c, id, user_id))
+            return hv_fail(e, HV_ERR_CONFLICT, "user_id",
+                           "the lead and the advocate change by reassignment, not removal");
+        return hv_fail(e, HV_ERR_NOTFOUND, "user_id", "that person is not on the team");
+    }
+    if ((r = timeline_add(c, id, p->user_id, "team.removed",
+                          json_pack("{s:I}", "user_id", (json_int_t)user_id), now)) != HV_OK)
+        return r;
+    return referral_bump(c, id, now);
+}
+
 hv_result
 referral_add(store_conn *c, const principal *p, int64_t id, const char *what, json_t *vals,
              int64_t now, int64_t *new_id, hv_err *e)
@@ -290,7 +367,8 @@ referral_add(store_conn *c, const principal *p, int64_t id, const char *what, js
     if (strcmp(rr.state, "closed") == 0)
         return hv_fail(e, HV_ERR_CONFLICT, NULL, "the referral is closed");
     int64_t nid = 0;
-    if (strcmp(what, "status") != 0 && strcmp(what, "advocacy_close") != 0)
+    if (strcmp(what, "status") != 0 && strcmp(what, "advocacy_close") != 0 &&
+        strcmp(what, "team") != 0)
         json_object_set_new(vals, "referral_id", json_integer(id));
     if (strcmp(what, "mdt") == 0)
         r = add_mdt(c, p, &rr, vals, now, &nid, e);
@@ -304,6 +382,8 @@ referral_add(store_conn *c, const principal *p, int64_t id, const char *what, js
         r = add_contact(c, p, &rr, vals, now, &nid, e);
     else if (strcmp(what, "status") == 0)
         r = add_status(c, p, &rr, vals, now, e);
+    else if (strcmp(what, "team") == 0)
+        r = add_team(c, p, &rr, vals, now, e);
     else if (strcmp(what, "detention") == 0) {
         r = record_insert(c, &detention_desc, vals, &nid, e);
         if (r == HV_OK)

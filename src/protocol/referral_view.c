@@ -92,12 +92,16 @@ referral_case_json(store_conn *c, const principal *p, int64_t id, int64_t now, j
     }
     char nowiso[40];
     clock_format_iso(now, nowiso, sizeof nowiso);
-    *out = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:o}",
-                     "now", nowiso, "referral", ref, "youth", youth, "team", team, "clocks", clocks,
-                     "mdt", mdt, "consents", consents, "appointments", appts, "placements", places,
-                     "contacts", contacts, "detentions", detentions, "statuses", statuses,
-                     "timeline", timeline, "health_visible", health, "allowed_events",
-                     referral_allowed_events(c, p, &rr));
+    /* may P record on the case at all (pages offer forms only then) */
+    policy_ctx ctx = {0};
+    int can_update = referral_policy_ctx(c, p, &rr, &ctx) == HV_OK &&
+                     policy_check(p, ACT_UPDATE, OBJ_CASE, &ctx);
+    *out = json_pack(
+        "{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:b, s:o}", "now",
+        nowiso, "referral", ref, "youth", youth, "team", team, "clocks", clocks, "mdt", mdt,
+        "consents", consents, "appointments", appts, "placements", places, "contacts", contacts,
+        "detentions", detentions, "statuses", statuses, "timeline", timeline, "health_visible",
+        health, "can_update", can_update, "allowed_events", referral_allowed_events(c, p, &rr));
     return *out ? HV_OK : HV_ERR_NOMEM;
 }
 
@@ -304,4 +308,35 @@ referral_youth_matches(store_conn *c, const char *first, const char *last, const
                        "LIMIT 1), y.estimated_age, y.gender FROM youth y WHERE y.name_key = ? AND "
                        "(? IS NULL OR y.dob_key = ?) ORDER BY y.id DESC LIMIT 20",
                        a, 3, match_row, *out);
+}
+
+/* ---- team candidates ----------------------------------------------------------- */
+
+static hv_result
+candidate_row(void *ctx, const store_row *row)
+{
+    json_array_append_new(ctx, json_pack("{s:I, s:s, s:s?}", "id",
+                                         (json_int_t)store_row_int(row, 0), "display_name",
+                                         store_row_text(row, 1), "agency", store_row_text(row, 2)));
+    return HV_OK;
+}
+
+hv_result
+referral_team_candidates(store_conn *c, const char *case_role, json_t **out)
+{
+    json_t *items = json_array();
+    int any = strcmp(case_role, "member") == 0;
+    store_val a[] = {SV_INTV(any), SV_TEXTV(case_role)};
+    hv_result r = store_query(c,
+                              "SELECT u.id, u.display_name, a.name FROM app_user u LEFT JOIN "
+                              "agency a ON a.id = u.agency_id WHERE u.disabled = 0 AND (? = 1 OR "
+                              "EXISTS (SELECT 1 FROM user_role ur WHERE ur.user_id = u.id AND "
+                              "ur.role = ?)) ORDER BY u.display_name LIMIT 500",
+                              a, 2, candidate_row, items);
+    if (r != HV_OK) {
+        json_decref(items);
+        return r;
+    }
+    *out = items;
+    return HV_OK;
 }

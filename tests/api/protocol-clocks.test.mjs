@@ -55,6 +55,8 @@ describe('clocks: warning, missed and escalated', () => {
     const wa = await notesFor(U.as('responder'), a, 'clock.warning');
     assert.equal(wa.length, 1, 'the CTU responder is warned');
     assert.match(wa[0].message, /Lead responder at the staging area/);
+    /* times in messages are the county's, not UTC */
+    assert.match(wa[0].message, / \d{1,2}:\d{2} P[SD]T\b/, wa[0].message);
     assert.equal((await notesFor(U.as('mart'), b, 'clock.warning')).length, 1, 'the MART responder is warned');
     assert.deepEqual(await notesFor(U.as('supervisor'), a), [], 'a warning is not escalated');
     const ca = await read('responder', a);

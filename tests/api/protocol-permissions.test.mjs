@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { PROTOCOL_USERS, expectProblem, sqlite, startServer } from '../lib/api.mjs';
+import { PROTOCOL_USERS, expectProblem, startServer } from '../lib/api.mjs';
 import { HOUR, Users, demoIds, intake, iso } from '../lib/protocol.mjs';
 
 const REF = '/api/v1/referrals';
@@ -63,6 +63,10 @@ describe('the protocol\'s permission matrix', () => {
       ['POST', `${c}/status`, { kind: 'whereabouts', status: 'home' }, {}, only(CTU_TEAM, 201)],
       ['POST', `${c}/detentions`, { started_at: t, reason: 'other' }, {}, only(CTU_TEAM, 201)],
       ['POST', `${c}/advocacy/close`, {}, {}, only(CTU_TEAM, 400)],
+      ['GET', `${c}/team/candidates?role=clinician`, undefined, {}, only(CTU_TEAM, 200)],
+      // past the gate: the officer holds no clinician role, and the analyst is not on the team
+      ['POST', `${c}/team`, { user_id: ids.user.officer, case_role: 'clinician' }, {}, only(CTU_TEAM, 400)],
+      ['DELETE', `${c}/team/${ids.user.analyst}`, undefined, {}, only(CTU_TEAM, 404)],
       ['PATCH', `/api/v1/appointments/${appt}`, { location: 'Hub B' }, {}, only(CTU_TEAM, 200)],
       ['POST', `/api/v1/placements/${placement}/extend`, { until: iso(now + 40 * 24 * HOUR), reason: 'matrix' }, {}, only(CTU_TEAM, 409)],
       ['POST', `/api/v1/placements/${placement}/end`, {}, {}, only(CTU_TEAM, 400)],
@@ -165,11 +169,10 @@ describe('the protocol\'s permission matrix', () => {
     shown(await view('supervisor'), 'CTU supervisor (CTU named)');
     hidden(await view('officer'), 'officer (their agency named, still never)');
     hidden(await view('hotline'), 'hotline (not named)');
-    // No route adds a clinician to a case team (docs/protocol.md: "anyone
-    // added later (clinician, supervisor)"), so the row is written directly
-    // to test the view rule for a clinician on the team.
-    const q = await sqlite(srv.db, `.timeout 5000\nINSERT INTO case_member (referral_id, user_id, case_role, added_at) VALUES (${R.off}, ${ids.user.clinician}, 'clinician', ${now});\n`);
-    assert.equal(q.code, 0, q.stderr);
+    // the Medical Hub's clinician joins the team: health details are theirs to see
+    expectProblem(assert, await U.as('clinician').get(`${REF}/${R.off}`), 403, 'forbidden');
+    const j = await U.as('responder').post(`${REF}/${R.off}/team`, { user_id: ids.user.clinician, case_role: 'clinician' });
+    assert.equal(j.status, 201, j.text);
     shown(await view('clinician'), 'clinician');
   });
 

@@ -122,6 +122,37 @@ describe('the protocol as one scenario', () => {
     assert.equal(full.headers.get('etag'), '"v1"');
   });
 
+  it('the case team: the Medical Hub clinician joins, is told and sees the case; wrong roles, repeats and the lead are refused; leaving takes the case away', async () => {
+    const made = await U.as('hotline').post(REF, intake(ids, now));
+    assert.equal(made.status, 201, made.text);
+    const id = made.body.referral.id;
+    const cands = await U.as('mart').get(`${REF}/${id}/team/candidates?role=clinician`);
+    assert.equal(cands.status, 200, cands.text);
+    assert.ok(cands.body.items.some((c) => c.id === ids.user.clinician), 'the demo clinician is a candidate');
+    assert.ok(!cands.body.items.some((c) => c.id === ids.user.officer), 'an officer is not');
+    expectProblem(assert, await U.as('mart').get(`${REF}/${id}/team/candidates?role=lead`), 400, 'invalid', 'role');
+    expectProblem(assert, await U.as('clinician').get(`${REF}/${id}`), 403, 'forbidden');
+    const j = await add('mart', id, 'team', { user_id: ids.user.clinician, case_role: 'clinician' });
+    assert.equal(j.status, 201, j.text);
+    assert.ok(j.body.team.some((m) => m.user_id === ids.user.clinician && m.case_role === 'clinician'));
+    assert.ok(j.body.timeline.some((t) => t.kind === 'team.added'));
+    const told = await notesFor(U.as('clinician'), id, 'team.added');
+    assert.equal(told.length, 1, 'the clinician is told');
+    const seen = await U.as('clinician').get(`${REF}/${id}`);
+    assert.equal(seen.status, 200, seen.text);
+    assert.equal(seen.body.health_visible, true, 'a clinician on the team sees health details');
+    expectProblem(assert, await add('mart', id, 'team', { user_id: ids.user.clinician, case_role: 'clinician' }), 409, 'conflict', 'user_id');
+    expectProblem(assert, await add('mart', id, 'team', { user_id: ids.user.advocate, case_role: 'clinician' }), 400, 'invalid', 'case_role');
+    expectProblem(assert, await add('mart', id, 'team', { user_id: 999999, case_role: 'member' }), 400, 'invalid', 'user_id');
+    expectProblem(assert, await add('mart', id, 'team', { user_id: ids.user.analyst, case_role: 'lead' }), 400, 'invalid', 'case_role');
+    expectProblem(assert, await U.as('mart').del(`${REF}/${id}/team/${ids.user.mart}`), 409, 'conflict', 'user_id');
+    const out = await U.as('mart').del(`${REF}/${id}/team/${ids.user.clinician}`);
+    assert.equal(out.status, 200, out.text);
+    assert.ok(!out.body.team.some((m) => m.user_id === ids.user.clinician));
+    expectProblem(assert, await U.as('clinician').get(`${REF}/${id}`), 403, 'forbidden');
+    expectProblem(assert, await U.as('mart').del(`${REF}/${id}/team/${ids.user.clinician}`), 404, 'not-found', 'user_id');
+  });
+
   it('before the lead acknowledges: no arrival, no initial MDT (409 with a reason)', async () => {
     const arr = await ev('responder', ctu, { event: 'arrive', as: 'lead' });
     expectProblem(assert, arr, 409, 'conflict');

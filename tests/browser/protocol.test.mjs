@@ -441,8 +441,23 @@ describe('First Responder Protocol pages', () => {
     await send(form, 'Record the detention', '/detentions');
     await page.locator('#detentions-list').filter({ hasText: 'Warrant' }).waitFor();
 
+    // The Medical Hub's clinician joins the team, and can be taken off it again.
+    form = await open('Add someone to the team', '#team-form');
+    await form.getByLabel('As (required)').selectOption('clinician');
+    const person = form.getByLabel('Person (required)');
+    const choice = person.locator('option', { hasText: 'Demo Medical Hub Clinician' });
+    await choice.waitFor({ state: 'attached' });
+    await person.selectOption(await choice.getAttribute('value'));
+    await send(form, 'Add to the team', '/team');
+    const member = page.locator('#team li[data-role="clinician"]');
+    await member.filter({ hasText: 'Demo Medical Hub Clinician' }).waitFor();
+    const off = page.waitForResponse((r) => /\/team\/\d+$/.test(r.url()) && r.request().method() === 'DELETE');
+    await member.getByRole('button', { name: /Take Demo Medical Hub Clinician off the team/ }).click();
+    assert.equal((await off).status(), 200);
+    await member.waitFor({ state: 'detached' });
+
     const steps = (await page.locator('#timeline').textContent());
-    for (const re of [/Consent recorded/, /Appointment scheduled/, /Placement started/, /Stay extended/, /Placement ended/, /Advocacy contact/, /Detention recorded/]) {
+    for (const re of [/Consent recorded/, /Appointment scheduled/, /Placement started/, /Stay extended/, /Placement ended/, /Advocacy contact/, /Detention recorded/, /Added to the case team/, /Taken off the case team/]) {
       assert.match(steps, re);
     }
     await assertAccessible(page, '/case with every record');
@@ -554,12 +569,11 @@ describe('First Responder Protocol pages', () => {
     await caseReady(page);
     await page.locator('#intake').filter({ hasText: 'hidden: no information-sharing authorisation' }).waitFor();
     assert.doesNotMatch(await page.locator('#intake').textContent(), new RegExp(MEDICAL));
-    // Officers read their referrals; recording on them is the team's: a refusal hides the forms.
-    const refused = page.waitForResponse((r) => r.url().endsWith('/contacts'));
-    await page.locator('#needs-buttons').getByRole('button', { name: 'Food' }).click();
-    assert.equal((await refused).status(), 403);
+    // Officers read their referrals; recording on them is the team's: no form is offered.
     await page.locator('#read-only').waitFor();
     assert.equal(await page.locator('#mdt-form-slot').isVisible(), false);
+    assert.equal(await page.locator('#needs-buttons').isVisible(), false);
+    assert.equal(await page.locator('#team-form-slot').isVisible(), false);
     assertClean(page);
     await closePage(page);
   });

@@ -199,6 +199,30 @@ test_valid_date(void **state)
     assert_false(clock_valid_date(NULL));
 }
 
+static void
+test_format_local(void **state)
+{
+    (void)state;
+    char out[40];
+    assert_int_equal(clock_set_zone("America/Los_Angeles"), HV_OK);
+    assert_string_equal(clock_zone(), "America/Los_Angeles");
+    int64_t nov = 0, jul = 0;
+    assert_int_equal(clock_parse_iso("2026-11-23T22:05:00Z", &nov), HV_OK);
+    clock_format_local(nov, out, sizeof out);
+    assert_string_equal(out, "Mon 23 Nov 14:05 PST");
+    assert_int_equal(clock_parse_iso("2026-07-04T08:30:00Z", &jul), HV_OK);
+    clock_format_local(jul, out, sizeof out);
+    assert_string_equal(out, "Sat 4 Jul 01:30 PDT");
+    /* a zone that is not installed changes nothing */
+    assert_int_equal(clock_set_zone("Mars/Olympus_Mons"), HV_ERR_INVALID);
+    assert_int_equal(clock_set_zone("../../etc/passwd"), HV_ERR_INVALID);
+    assert_int_equal(clock_set_zone(""), HV_ERR_INVALID);
+    assert_string_equal(clock_zone(), "America/Los_Angeles");
+    assert_int_equal(clock_set_zone("UTC"), HV_OK);
+    clock_format_local(nov, out, sizeof out);
+    assert_string_equal(out, "Mon 23 Nov 22:05 UTC");
+}
+
 int main(void);
 int
 main(void)
@@ -213,6 +237,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_format_iso, reset, reset),
         cmocka_unit_test_setup_teardown(test_parse_iso, reset, reset),
         cmocka_unit_test_setup_teardown(test_valid_date, reset, reset),
+        cmocka_unit_test_setup_teardown(test_format_local, reset, reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -85,7 +85,7 @@ test_defaults(void **state)
     assert_int_equal(c.lockout_minutes, 15);
     assert_int_equal(c.login_rate_per_minute, 30);
     assert_string_equal(c.password_cost, "interactive");
-    assert_int_equal(c.db_readers, 4);
+    assert_int_equal(c.db_readers, 8);
     assert_int_equal(c.db_busy_timeout_ms, 5000);
     assert_int_equal(c.db_synchronous_full, 1);
 }

@@ -274,12 +274,45 @@ function renderIntake(d) {
   ]);
 }
 
+const HAND_ROLES = ['clinician', 'officer', 'site_staff', 'member'];
 function renderTeam(d) {
   const team = d.team || [];
+  const mayEdit = !state.readOnly && d.referral.state !== 'closed';
   $('#team').replaceChildren(...(team.length ? team.map((t) => el('li', { dataset: { role: t.case_role } },
     el('strong', {}, t.display_name), ` — ${label('case_role', t.case_role)}`,
-    t.agency_name ? el('span', { class: 'muted' }, `, ${t.agency_name}`) : null))
+    t.agency_name ? el('span', { class: 'muted' }, `, ${t.agency_name}`) : null,
+    mayEdit && HAND_ROLES.includes(t.case_role)
+      ? el('button', { type: 'button', class: 'btn btn-secondary btn-small team-remove', dataset: { remove: String(t.user_id) },
+        'aria-label': `Take ${t.display_name} off the team`,
+        onclick: (e) => removeMember(t, e.currentTarget) }, 'Take off the team')
+      : null))
     : [el('li', { class: 'muted' }, 'Nobody yet.')]));
+}
+
+async function removeMember(t, button) {
+  button.disabled = true;
+  try {
+    await write('DELETE', `${base()}/team/${t.user_id}`);
+    announce($('#case-status'), `${t.display_name} is off the team.`);
+  } catch (err) {
+    button.disabled = false;
+    await writeFailed(err, null, $('#page-alert'));
+  }
+}
+
+/* The people who could join in the chosen role, fetched as the role changes. */
+async function fillCandidates(form) {
+  const role = form.elements.case_role.value || 'member';
+  let items = [];
+  try {
+    items = (await get(`${base()}/team/candidates?role=${encodeURIComponent(role)}`)).items || [];
+  } catch { /* leave the list empty: the error shows on sending */ }
+  const onTeam = new Set((state.data?.team || []).filter((m) => m.case_role === role).map((m) => m.user_id));
+  fillOptions(form.elements.user_id, {
+    required: true,
+    options: () => items.filter((c) => !onTeam.has(c.id))
+      .map((c) => ({ value: c.id, label: c.agency ? `${c.display_name} (${c.agency})` : c.display_name })),
+  });
 }
 
 /* A list of records as cards: each a heading line and facts. */
@@ -475,6 +508,8 @@ function renderTimeline(d) {
 
 function render(d) {
   state.data = d;
+  /* the server says whether this person may record on the case */
+  if (d.can_update === false) state.readOnly = true;
   syncServerClock(d.now);
   const closed = d.referral.state === 'closed';
   renderSummary(d);
@@ -621,6 +656,23 @@ function buildRecordForms() {
   wire(placement, { path: () => `${base()}/placements`, done: 'Placement recorded.' });
   mount('#placements-form-slot', 'Record a placement', placement);
   state.forms.placement = placement;
+
+  const team = buildForm({
+    id: 'team-form', submit: 'Add to the team',
+    fields: [
+      { name: 'case_role', label: 'As', type: 'select', required: true, initial: 'clinician',
+        options: () => HAND_ROLES.map((r) => ({ value: r, label: label('case_role', r) })) },
+      { name: 'user_id', label: 'Person', type: 'select', numeric: true, required: true,
+        options: () => [], missing: 'Choose who joins the team.' },
+    ],
+  });
+  wire(team, { path: () => `${base()}/team`, done: 'Added to the team. They have been told.' });
+  mount('#team-form-slot', 'Add someone to the team', team);
+  state.forms.team = team;
+  team.form.elements.case_role.addEventListener('change', () => fillCandidates(team.form));
+  $('#team-form-slot details').addEventListener('toggle', (e) => {
+    if (e.currentTarget.open) fillCandidates(team.form);
+  });
 
   const contact = buildForm({
     id: 'contact-form', submit: 'Record the contact',
