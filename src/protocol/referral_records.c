@@ -279,6 +279,16 @@ add_status(store_conn *c, const principal *p, referral_row *rr, json_t *v, int64
     return r;
 }
 
+/* Loads referral ID for a change: a closed one takes no more records. */
+static hv_result
+load_open(store_conn *c, int64_t id, referral_row *rr, hv_err *e)
+{
+    hv_result r = referral_load(c, id, rr);
+    if (r == HV_OK && strcmp(rr->state, "closed") == 0)
+        return hv_fail(e, HV_ERR_CONFLICT, NULL, "the referral is closed");
+    return r;
+}
+
 /* Adds a person to the case team (team_input_desc): they must be an active
  * user holding the app role the case role needs ("member" needs none). */
 static hv_result
@@ -331,11 +341,9 @@ referral_team_remove(store_conn *c, const principal *p, int64_t id, int64_t user
                      hv_err *e)
 {
     referral_row rr;
-    hv_result r = referral_load(c, id, &rr);
+    hv_result r = load_open(c, id, &rr, e);
     if (r != HV_OK)
         return r;
-    if (strcmp(rr.state, "closed") == 0)
-        return hv_fail(e, HV_ERR_CONFLICT, NULL, "the referral is closed");
     int64_t removed = 0;
     store_val a[] = {SV_INTV(now), SV_INTV(id), SV_INTV(user_id)};
     r = store_exec(c,
@@ -361,11 +369,9 @@ referral_add(store_conn *c, const principal *p, int64_t id, const char *what, js
              int64_t now, int64_t *new_id, hv_err *e)
 {
     referral_row rr;
-    hv_result r = referral_load(c, id, &rr);
+    hv_result r = load_open(c, id, &rr, e);
     if (r != HV_OK)
         return r;
-    if (strcmp(rr.state, "closed") == 0)
-        return hv_fail(e, HV_ERR_CONFLICT, NULL, "the referral is closed");
     int64_t nid = 0;
     if (strcmp(what, "status") != 0 && strcmp(what, "advocacy_close") != 0 &&
         strcmp(what, "team") != 0)
@@ -426,10 +432,8 @@ referral_appointment_update(store_conn *c, const principal *p, int64_t appt_id, 
     if (r != HV_OK)
         return r;
     referral_row rr;
-    if ((r = referral_load(c, *referral_id, &rr)) != HV_OK)
+    if ((r = load_open(c, *referral_id, &rr, e)) != HV_OK)
         return r;
-    if (strcmp(rr.state, "closed") == 0)
-        return hv_fail(e, HV_ERR_CONFLICT, NULL, "the referral is closed");
     json_t *old = NULL;
     if ((r = record_get(c, &appointment_desc, appt_id, &old)) != HV_OK)
         return r;
@@ -505,10 +509,8 @@ referral_placement_change(store_conn *c, const principal *p, int64_t placement_i
     if (extend) {
         /* the stay's clock stopped with the case: nothing left to extend */
         referral_row rr;
-        if ((r = referral_load(c, *referral_id, &rr)) != HV_OK)
+        if ((r = load_open(c, *referral_id, &rr, e)) != HV_OK)
             return r;
-        if (strcmp(rr.state, "closed") == 0)
-            return hv_fail(e, HV_ERR_CONFLICT, NULL, "the referral is closed");
         int64_t until = jint(vals, "until");
         if (!soda)
             return hv_fail(e, HV_ERR_CONFLICT, NULL, "only SODA/PAD stays have a 30-day limit");
@@ -551,11 +553,9 @@ hv_result
 referral_update(store_conn *c, const principal *p, int64_t id, json_t *vals, int64_t now, hv_err *e)
 {
     referral_row rr;
-    hv_result r = referral_load(c, id, &rr);
+    hv_result r = load_open(c, id, &rr, e);
     if (r != HV_OK)
         return r;
-    if (strcmp(rr.state, "closed") == 0)
-        return hv_fail(e, HV_ERR_CONFLICT, NULL, "the referral is closed");
     if ((r = record_update(c, &referral_desc, id, vals, e)) != HV_OK)
         return r;
     json_t *keys = json_array();
