@@ -36,7 +36,7 @@ try {
   for (let i = 0; i < STREAMS - 1; i++) {
     others.push(await EventStream.open(srv, { session: await U.session(watchers[i % watchers.length]) }));
   }
-  const seen = main.events.length;
+  /* note the arrival of each referral's first event as it is parsed */
   const origPush = main.events.push.bind(main.events);
   main.events.push = (ev) => {
     if (ev.event === 'case' && ev.data && ev.data.kind === 'referral.opened' &&
@@ -45,7 +45,6 @@ try {
     }
     return origPush(ev);
   };
-  void seen;
   const hot = U.as('hotline');
   const sent = [];
   for (let i = 0; i < INTAKES; i++) {
