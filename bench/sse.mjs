@@ -29,22 +29,12 @@ try {
   const ids = await demoIds(srv);
   const U = new Users(srv);
   const watchers = ['hotline', 'supervisor', 'mart', 'martsuper', 'responder', 'advocate'];
-  const arrived = new Map(); // referral id -> ms the event arrived at the hotline stream
   const main = await EventStream.open(srv, { session: await U.session('hotline') });
   if (main.status !== 200) throw new Error(`GET /events: ${main.status}`);
   const others = [];
   for (let i = 0; i < STREAMS - 1; i++) {
     others.push(await EventStream.open(srv, { session: await U.session(watchers[i % watchers.length]) }));
   }
-  /* note the arrival of each referral's first event as it is parsed */
-  const origPush = main.events.push.bind(main.events);
-  main.events.push = (ev) => {
-    if (ev.event === 'case' && ev.data && ev.data.kind === 'referral.opened' &&
-        !arrived.has(ev.data.referral_id)) {
-      arrived.set(ev.data.referral_id, performance.now());
-    }
-    return origPush(ev);
-  };
   const hot = U.as('hotline');
   const sent = [];
   for (let i = 0; i < INTAKES; i++) {
@@ -53,16 +43,18 @@ try {
       { headers: { Prefer: 'return=minimal' } });
     const t1 = performance.now();
     if (r.status !== 201) throw new Error(`intake ${i}: ${r.status} ${r.text}`);
-    sent.push({ id: r.body.id, t0, t1 });
+    /* resolves at once if the event came before the answer, when it comes otherwise */
+    const at = main.next((ev) => ev.event === 'case' && ev.data?.kind === 'referral.opened'
+      && ev.data.referral_id === r.body.id, 5000).then((ev) => (ev ? ev.at : null));
+    sent.push({ t0, t1, at });
     await sleep(GAP_MS);
   }
-  await sleep(500);
   const fromSend = [];
   const fromAnswer = [];
   let missing = 0;
   for (const s of sent) {
-    const at = arrived.get(s.id);
-    if (at === undefined) { missing++; continue; }
+    const at = await s.at;
+    if (at === null) { missing++; continue; }
     fromSend.push(at - s.t0);
     fromAnswer.push(at - s.t1);
   }

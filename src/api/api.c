@@ -185,6 +185,27 @@ api_send_items(http_req *r, const char *sql, const store_val *args, int nargs, s
     http_send_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
+void
+api_send_list(http_req *r, api_list_fn fill, int64_t id, const char *action,
+              const char *object_type)
+{
+    store_conn *c;
+    json_t *items = NULL;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = fill(c, r, id, &items);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        json_decref(items);
+        http_send_err(r, res, NULL);
+        return;
+    }
+    if (action)
+        api_audit(r, action, object_type, id);
+    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+}
+
 haven_app *
 api_app(http_req *r)
 {

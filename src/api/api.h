@@ -40,6 +40,12 @@ session_info *api_who(http_req *r);
  * JSON by FN (its ctx is the array to append to). */
 void api_send_items(http_req *r, const char *sql, const store_val *args, int nargs,
                     store_row_fn fn);
+/* Fills *ITEMS for request R (about object ID) on reader connection C. */
+typedef hv_result (*api_list_fn)(store_conn *c, http_req *r, int64_t id, json_t **items);
+/* Answers {"items": [...]} built by FILL on a reader, and audits ACTION on
+ * OBJECT_TYPE ID when ACTION is not NULL. */
+void api_send_list(http_req *r, api_list_fn fill, int64_t id, const char *action,
+                   const char *object_type);
 /* Path parameter 0 as an id; answers 404 itself and returns 0 if it is not one. */
 int64_t api_path_id(http_req *r);
 haven_app *api_app(http_req *r);

@@ -91,15 +91,21 @@ check_if_match(http_req *r, int64_t version, int required)
     return strcmp(im, want) == 0 ? HV_OK : HV_ERR_STALE;
 }
 
+/* Answers STATUS with BODY, tagged with the version of REC (a referral). */
+static void
+send_versioned(http_req *r, int status, json_t *body, const json_t *rec)
+{
+    char etag[32];
+    snprintf(etag, sizeof etag, "\"v%lld\"",
+             (long long)json_integer_value(json_object_get(rec, "version")));
+    http_set_header(r, "ETag", etag);
+    http_send_json(r, status, body);
+}
+
 static void
 send_case(http_req *r, int status, json_t *cs)
 {
-    char etag[32];
-    json_t *ref = json_object_get(cs, "referral");
-    snprintf(etag, sizeof etag, "\"v%lld\"",
-             (long long)json_integer_value(json_object_get(ref, "version")));
-    http_set_header(r, "ETag", etag);
-    http_send_json(r, status, cs);
+    send_versioned(r, status, cs, json_object_get(cs, "referral"));
 }
 
 static void
@@ -282,8 +288,9 @@ api_referrals_create(http_req *r)
     const char *prefer = http_header(r, "Prefer");
     int minimal = prefer && strstr(prefer, "return=minimal") && !replayed;
     if (res == HV_OK && minimal)
-        out = json_pack("{s:I, s:O, s:i}", "id", (json_int_t)id, "number",
-                        json_object_get(vals, "number"), "version", 1);
+        out =
+            json_pack("{s:I, s:O, s:O}", "id", (json_int_t)id, "number",
+                      json_object_get(vals, "number"), "version", json_object_get(vals, "version"));
     json_decref(vals);
     json_decref(youth);
     if (res == HV_OK && !minimal)
@@ -304,8 +311,7 @@ api_referrals_create(http_req *r)
     }
     if (minimal) {
         http_set_header(r, "Preference-Applied", "return=minimal");
-        http_set_header(r, "ETag", "\"v1\"");
-        http_send_json(r, 201, out);
+        send_versioned(r, 201, out, out);
         return;
     }
     send_case(r, replayed ? 200 : 201, out);
@@ -369,6 +375,13 @@ api_referral_get(http_req *r)
     send_case(r, 200, out);
 }
 
+static hv_result
+fill_timeline(store_conn *c, http_req *r, int64_t id, json_t **items)
+{
+    (void)r;
+    return timeline_list(c, id, items);
+}
+
 void
 api_referral_timeline(http_req *r)
 {
@@ -376,19 +389,7 @@ api_referral_timeline(http_req *r)
     int64_t id = api_path_id(r);
     if (id <= 0 || !case_gate(r, id, ACT_READ, &rr))
         return;
-    store_conn *c;
-    json_t *items = NULL;
-    hv_result res = store_read(api_app(r)->st, &c);
-    if (res == HV_OK) {
-        res = timeline_list(c, id, &items);
-        store_release(c);
-    }
-    if (res != HV_OK) {
-        http_send_err(r, res, NULL);
-        return;
-    }
-    api_audit(r, "referral.timeline", "referral", id);
-    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+    api_send_list(r, fill_timeline, id, "referral.timeline", "referral");
 }
 
 /* ---- changing a case --------------------------------------------------------------- */
@@ -512,6 +513,21 @@ api_referral_team_remove(http_req *r)
     case_write(r, id, NULL, "referral.team.remove", op_team_remove, 0, 200);
 }
 
+/* The case role asked for in ?role= (all active people when absent). */
+static const char *
+team_role_query(http_req *r)
+{
+    const char *want = http_query(r, "role");
+    return want && *want ? want : "member";
+}
+
+static hv_result
+fill_candidates(store_conn *c, http_req *r, int64_t id, json_t **items)
+{
+    (void)id;
+    return referral_team_candidates(c, team_role_query(r), items);
+}
+
 void
 api_referral_team_candidates(http_req *r)
 {
@@ -519,27 +535,12 @@ api_referral_team_candidates(http_req *r)
     int64_t id = api_path_id(r);
     if (id <= 0 || !case_gate(r, id, ACT_UPDATE, &rr))
         return;
-    const char *want = http_query(r, "role");
-    if (!want || !*want)
-        want = "member";
-    if (!model_in(team_roles, want)) {
+    if (!model_in(team_roles, team_role_query(r))) {
         http_send_problem(r, 400, "invalid", "Invalid request", "role",
                           "role is one of clinician, officer, site_staff, member");
         return;
     }
-    store_conn *c;
-    json_t *items = NULL;
-    hv_result res = store_read(api_app(r)->st, &c);
-    if (res == HV_OK) {
-        res = referral_team_candidates(c, want, &items);
-        store_release(c);
-    }
-    if (res != HV_OK) {
-        http_send_err(r, res, NULL);
-        return;
-    }
-    api_audit(r, "referral.team.candidates", "referral", id);
-    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+    api_send_list(r, fill_candidates, id, "referral.team.candidates", "referral");
 }
 
 static hv_result
@@ -606,6 +607,14 @@ api_placement_end(http_req *r)
 
 /* ---- youth matches, tasks, notifications --------------------------------------------- */
 
+static hv_result
+fill_matches(store_conn *c, http_req *r, int64_t id, json_t **items)
+{
+    (void)id;
+    return referral_youth_matches(c, http_query(r, "first_name"), http_query(r, "last_name"),
+                                  http_query(r, "dob"), items);
+}
+
 void
 api_youth_matches(http_req *r)
 {
@@ -617,20 +626,7 @@ api_youth_matches(http_req *r)
                           "a date of birth is YYYY-MM-DD");
         return;
     }
-    store_conn *c;
-    json_t *items = NULL;
-    hv_result res = store_read(api_app(r)->st, &c);
-    if (res == HV_OK) {
-        res = referral_youth_matches(c, http_query(r, "first_name"), http_query(r, "last_name"),
-                                     dob, &items);
-        store_release(c);
-    }
-    if (res != HV_OK) {
-        http_send_err(r, res, NULL);
-        return;
-    }
-    api_audit(r, "youth.match", "youth", 0);
-    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+    api_send_list(r, fill_matches, 0, "youth.match", "youth");
 }
 
 void
@@ -660,21 +656,17 @@ api_tasks(http_req *r)
         json_pack("{s:s, s:o, s:o}", "now", iso, "referrals", items, "notifications", notes));
 }
 
+static hv_result
+fill_notifications(store_conn *c, http_req *r, int64_t id, json_t **items)
+{
+    (void)id;
+    return outbox_list(c, who(r)->user_id, 0, flag(r, "unread"), 200, items);
+}
+
 void
 api_notifications_list(http_req *r)
 {
-    store_conn *c;
-    json_t *items = NULL;
-    hv_result res = store_read(api_app(r)->st, &c);
-    if (res == HV_OK) {
-        res = outbox_list(c, who(r)->user_id, 0, flag(r, "unread"), 200, &items);
-        store_release(c);
-    }
-    if (res != HV_OK) {
-        http_send_err(r, res, NULL);
-        return;
-    }
-    http_send_json(r, 200, json_pack("{s:o}", "items", items));
+    api_send_list(r, fill_notifications, 0, NULL, NULL);
 }
 
 void

@@ -161,17 +161,26 @@ referral_bump(store_conn *c, int64_t id, int64_t now)
 }
 
 hv_result
-referral_add_member(store_conn *c, int64_t id, int64_t user_id, const char *case_role, int64_t now)
+referral_is_member(store_conn *c, int64_t id, int64_t user_id, const char *case_role, int *yes)
 {
-    if (!user_id)
-        return HV_OK;
     store_val a[] = {SV_INTV(id), SV_INTV(user_id), SV_TEXTV(case_role)};
     int64_t n = 0;
     hv_result r = store_query_int(c,
                                   "SELECT COUNT(*) FROM case_member WHERE referral_id = ? AND "
                                   "user_id = ? AND case_role = ? AND removed_at IS NULL",
                                   a, 3, &n);
-    if (r != HV_OK || n > 0)
+    *yes = n > 0;
+    return r;
+}
+
+hv_result
+referral_add_member(store_conn *c, int64_t id, int64_t user_id, const char *case_role, int64_t now)
+{
+    if (!user_id)
+        return HV_OK;
+    int member = 0;
+    hv_result r = referral_is_member(c, id, user_id, case_role, &member);
+    if (r != HV_OK || member)
         return r;
     store_val b[] = {SV_INTV(id), SV_INTV(user_id), SV_TEXTV(case_role), SV_INTV(now)};
     return store_exec(c,

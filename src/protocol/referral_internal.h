@@ -21,6 +21,9 @@ jint(json_t *o, const char *k)
 hv_result referral_bump(store_conn *c, int64_t id, int64_t now);
 hv_result referral_add_member(store_conn *c, int64_t id, int64_t user_id, const char *case_role,
                               int64_t now);
+/* *YES = 1 if USER_ID is on the team of referral ID as CASE_ROLE now. */
+hv_result referral_is_member(store_conn *c, int64_t id, int64_t user_id, const char *case_role,
+                             int *yes);
 /* The key for blind indexes and decrypting the board's staging areas. */
 const crypt_keys *referral_keys(void);
 int referral_on_team(store_conn *c, int64_t referral_id, int64_t user_id);

@@ -313,17 +313,11 @@ add_team(store_conn *c, const principal *p, const referral_row *rr, json_t *vals
         if (!n)
             return hv_fail(e, HV_ERR_INVALID, "case_role", "that person does not hold this role");
     }
-    if (referral_on_team(c, rr->id, user)) {
-        int64_t n = 0;
-        store_val a[] = {SV_INTV(rr->id), SV_INTV(user), SV_TEXTV(crole)};
-        if ((r = store_query_int(c,
-                                 "SELECT COUNT(*) FROM case_member WHERE referral_id = ? AND "
-                                 "user_id = ? AND case_role = ? AND removed_at IS NULL",
-                                 a, 3, &n)) != HV_OK)
-            return r;
-        if (n)
-            return hv_fail(e, HV_ERR_CONFLICT, "user_id", "already on the team in that role");
-    }
+    int member = 0;
+    if ((r = referral_is_member(c, rr->id, user, crole, &member)) != HV_OK)
+        return r;
+    if (member)
+        return hv_fail(e, HV_ERR_CONFLICT, "user_id", "already on the team in that role");
     char msg[200];
     snprintf(msg, sizeof msg,
              "You were added to the team of CSEC referral %s as %s. Open the case for details.",

@@ -83,7 +83,6 @@ struct store {
     pthread_mutex_t ck_mu;
     pthread_cond_t ck_cv;
     int ck_running, ck_want, ck_stop;
-    atomic_uint_fast64_t checkpoints;
 };
 
 struct store_row {
@@ -226,9 +225,8 @@ sqlite_setup(void)
     (void)sqlite3_initialize();
 }
 
-static void batch_leave(store *st);
-static hv_result batch_end(store *st, int commit, batch_waiter **members);
-static hv_result batch_done(store *st, hv_result r, batch_waiter *members);
+static void writer_lock(store *st);
+static hv_result batch_end(store *st, int commit);
 
 static int
 checkpoint(store *st)
@@ -258,19 +256,11 @@ checkpointer(void *arg)
         st->ck_want = 0;
         pthread_mutex_unlock(&st->ck_mu);
         (void)checkpoint(st);
-        atomic_fetch_add(&st->wqueue, 1);
-        pthread_mutex_lock(&st->wlock);
-        atomic_fetch_sub(&st->wqueue, 1);
-        batch_waiter *members = NULL;
-        hv_result r = HV_OK;
-        int ended = st->batch_open;
-        if (ended)
-            r = batch_end(st, st->batch_n > 0, &members);
-        if (checkpoint(st) == SQLITE_OK)
-            atomic_fetch_add(&st->checkpoints, 1);
+        writer_lock(st);
+        if (st->batch_open)
+            (void)batch_end(st, st->batch_n > 0);
+        (void)checkpoint(st);
         pthread_mutex_unlock(&st->wlock);
-        if (ended)
-            (void)batch_done(st, r, members);
         pthread_mutex_lock(&st->ck_mu);
     }
     pthread_mutex_unlock(&st->ck_mu);
@@ -471,11 +461,20 @@ store_release(store_conn *c)
     pthread_mutex_unlock(&st->rlock);
 }
 
-/* Ends the open batch with COMMIT (or ROLLBACK when COMMIT is 0) and hands
- * back its members in *MEMBERS, for batch_done() once wlock is given up.
- * Called with wlock held. */
+/* Takes the writer, counting this thread among the queued writers while it
+ * waits (an open batch is left for the last of them to end). */
+static void
+writer_lock(store *st)
+{
+    atomic_fetch_add(&st->wqueue, 1);
+    pthread_mutex_lock(&st->wlock);
+    atomic_fetch_sub(&st->wqueue, 1);
+}
+
+/* Ends the open batch with COMMIT (or ROLLBACK when COMMIT is 0) and wakes
+ * every member with the outcome. Called with wlock held. */
 static hv_result
-batch_end(store *st, int commit, batch_waiter **members)
+batch_end(store *st, int commit)
 {
     store_conn *c = st->writer;
     hv_result r = HV_ERR_DB;
@@ -484,32 +483,21 @@ batch_end(store *st, int commit, batch_waiter **members)
         if (r != HV_OK)
             (void)store_exec(c, "ROLLBACK", NULL, 0, NULL);
     }
-    for (batch_waiter *w = st->waiters; w; w = w->next)
-        w->result = r;
-    *members = st->waiters;
-    st->waiters = NULL;
     if (r == HV_OK) {
         atomic_fetch_add(&st->commits, 1);
         atomic_fetch_add(&st->transactions, (uint64_t)st->batch_n);
     }
     st->batch_open = 0;
     st->batch_n = 0;
-    return r;
-}
-
-/* After batch_end(), without wlock: wakes the members with the outcome. */
-static hv_result
-batch_done(store *st, hv_result r, batch_waiter *members)
-{
     pthread_mutex_lock(&st->bmutex);
-    for (batch_waiter *w = members; w;) {
+    for (batch_waiter *w = st->waiters; w;) {
         batch_waiter *next = w->next; /* W may be gone once woken */
-        if (r != HV_OK)
-            w->result = r;
+        w->result = r;
         w->done = 1;
         pthread_cond_signal(&w->cv);
         w = next;
     }
+    st->waiters = NULL;
     pthread_mutex_unlock(&st->bmutex);
     return r;
 }
@@ -519,29 +507,19 @@ batch_done(store *st, hv_result r, batch_waiter *members)
 static void
 batch_leave(store *st)
 {
-    batch_waiter *members = NULL;
-    hv_result r = HV_OK;
-    int ended = 0;
     if (st->batch_open) {
-        if (sqlite3_get_autocommit(st->writer->db)) {
-            r = batch_end(st, 0, &members); /* SQLite itself rolled the batch back */
-            ended = 1;
-        } else if (atomic_load(&st->wqueue) == 0 || st->batch_n >= st->opt.batch_max) {
-            r = batch_end(st, st->batch_n > 0, &members);
-            ended = 1;
-        }
+        if (sqlite3_get_autocommit(st->writer->db))
+            (void)batch_end(st, 0); /* SQLite itself rolled the batch back */
+        else if (atomic_load(&st->wqueue) == 0 || st->batch_n >= st->opt.batch_max)
+            (void)batch_end(st, st->batch_n > 0);
     }
     pthread_mutex_unlock(&st->wlock);
-    if (ended)
-        (void)batch_done(st, r, members);
 }
 
 hv_result
 store_begin(store *st, store_conn **out)
 {
-    atomic_fetch_add(&st->wqueue, 1);
-    pthread_mutex_lock(&st->wlock);
-    atomic_fetch_sub(&st->wqueue, 1);
+    writer_lock(st);
     store_conn *c = st->writer;
     hv_result r = HV_OK;
     if (!st->batch_open) {
@@ -584,10 +562,8 @@ store_commit(store_conn *c)
         pthread_cond_destroy(&me.cv);
         return me.result;
     }
-    batch_waiter *members;
-    r = batch_end(st, 1, &members);
+    (void)batch_end(st, 1);
     pthread_mutex_unlock(&st->wlock);
-    (void)batch_done(st, r, members);
     pthread_cond_destroy(&me.cv);
     return me.result;
 }

@@ -109,7 +109,7 @@ export async function notesFor(u, referral, kind) {
 
 /**
  * A live event stream. open() resolves once the response headers are in;
- * events collects {id, event, data} in arrival order; next(pred, ms) resolves
+ * events collects {id, event, data, at (performance.now() on arrival)} in arrival order; next(pred, ms) resolves
  * the first event (already received or yet to come) that PRED accepts, or
  * null after MS.
  */
@@ -158,6 +158,7 @@ export class EventStream {
           }
           if (!data) continue;
           try { ev.data = JSON.parse(ev.data); } catch { /* keep the text */ }
+          ev.at = performance.now(); /* when it arrived, for bench/sse.mjs */
           this.events.push(ev);
           this.waiters = this.waiters.filter((w) => !(w.pred(ev) && (w.resolve(ev), true)));
         }
