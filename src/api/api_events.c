@@ -16,6 +16,7 @@
 
 #include "api/api.h"
 #include "core/clock.h"
+#include "notify/alert.h"
 #include "notify/hub.h"
 #include "notify/outbox.h"
 #include "protocol/deadline.h"
@@ -233,6 +234,11 @@ api_fire_clocks(haven_app *app)
     int total = 0;
     do {
         if (deadline_fire(app->st, app->keys, clock_now_ms(), 500, &fired, NULL) != HV_OK)
+            break;
+        total += fired;
+    } while (fired == 500);
+    do {
+        if (alert_fire(app->st, clock_now_ms(), 500, &fired, NULL) != HV_OK)
             break;
         total += fired;
     } while (fired == 500);

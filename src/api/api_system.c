@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "protocol/scheduler.h"
+#include "protocol/watchdog.h"
 #include "auth/account.h"
 #include "auth/roles.h"
 #include "core/clock.h"
@@ -27,18 +28,17 @@ api_readyz(http_req *r)
                                  atomic_load(&app->ready) ? "down" : "starting"));
         return;
     }
-    /* the clock thread must be making progress: a stalled scheduler means
-     * deadlines would pass unnoticed */
+    /* the clock thread and the delivery workers must be making progress:
+     * stalled, deadlines would pass unnoticed and pages would not go out */
     int64_t beat = scheduler_heartbeat_ms();
-    if (beat > 0 && clock_mono_ms() - beat > 10000) {
-        http_send_json(r, 503,
-                       json_pack("{s:s, s:s, s:s}", "status", "unavailable", "database", "ok",
-                                 "clocks", "stalled"));
-        return;
-    }
-    http_send_json(r, 200,
-                   json_pack("{s:s, s:s, s:s}", "status", "ok", "database", "ok", "clocks",
-                             beat > 0 ? "ok" : "starting"));
+    int cs = watchdog_clocks_stalled(), ds = watchdog_delivery_stalled();
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "status", cs || ds ? "unavailable" : "ok",
+                          "database", "ok", "clocks",
+                          cs         ? "stalled"
+                          : beat > 0 ? "ok"
+                                     : "starting",
+                          "delivery", ds ? "stalled" : "ok");
+    http_send_json(r, cs || ds ? 503 : 200, o);
 }
 
 void

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "notify/deliver.h"
 #include "protocol/scheduler.h"
+#include "protocol/watchdog.h"
 #include "cmd/cmd.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -186,7 +188,9 @@ cmd_serve(int argc, char **argv)
         return 1;
     }
     /* clocks that came due while haven was stopped fire on the first pass */
-    if (scheduler_start(app.st, app.keys) != HV_OK || api_events_start(&app) != HV_OK) {
+    if (scheduler_start(app.st, app.keys) != HV_OK || api_events_start(&app) != HV_OK ||
+        deliver_start(app.st, app.keys, &app.cfg) != HV_OK ||
+        watchdog_start(app.st, app.keys, app.cfg.notify_heartbeat_limit_s * 1000) != HV_OK) {
         fprintf(stderr, "haven: cannot start the clock and event threads\n");
         http_stop(app.http, 0);
         store_close(app.st);
@@ -208,7 +212,9 @@ cmd_serve(int argc, char **argv)
               json_pack("{s:s, s:i}", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", "inflight",
                         http_inflight(app.http)));
     atomic_store(&app.ready, 0);
+    watchdog_stop();
     scheduler_stop();
+    deliver_stop();
     api_events_stop();
     http_stop(app.http, 10000);
     store_close(app.st);

@@ -40,6 +40,24 @@ typedef struct haven_config {
     int db_synchronous_full;
     /* [county] */
     char timezone[64];
+    /* [notify] */
+    char public_url[256];
+    long notify_workers;
+    long notify_max_attempts;
+    long notify_retry_base_ms;
+    long notify_retry_max_ms;
+    long notify_timeout_ms;
+    long notify_heartbeat_limit_s;
+    long notify_ack_link_hours;
+    char smtp_url[256];
+    char smtp_from[128];
+    char smtp_username[128];
+    char smtp_password[128];
+    char sms_base_url[256];
+    char sms_account_sid[64];
+    char sms_auth_token[128];
+    char sms_from[32];
+    char sms_inbound_url[256];
 } haven_config;
 
 /* Fills CFG with every default. */

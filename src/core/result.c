@@ -23,6 +23,7 @@ static const char *const result_words[HV_RESULT__MAX] = {
     [HV_ERR_UNAVAILABLE] = "unavailable",
     [HV_ERR_STALE] = "stale",
     [HV_ERR_NEEDMATCH] = "precondition required",
+    [HV_ERR_EXPIRED] = "expired",
 };
 
 const char *

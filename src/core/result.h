@@ -28,6 +28,7 @@ typedef enum hv_result {
     HV_ERR_UNAVAILABLE = 16, /* a dependency is not ready */
     HV_ERR_STALE = 17,       /* the record changed since it was read (If-Match) */
     HV_ERR_NEEDMATCH = 18,   /* a change that needs If-Match came without it */
+    HV_ERR_EXPIRED = 19,     /* a link or code that was valid is no longer */
     HV_RESULT__MAX
 } hv_result;
 

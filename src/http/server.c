@@ -418,6 +418,8 @@ http_status_of(hv_result code)
         return 413;
     case HV_ERR_NEEDMATCH:
         return 428;
+    case HV_ERR_EXPIRED:
+        return 410;
     case HV_ERR_LOCKED:
         return 423;
     case HV_ERR_RATE:
@@ -446,6 +448,8 @@ title_of(int status)
         return "Method not allowed";
     case 409:
         return "Conflict";
+    case 410:
+        return "Gone";
     case 412:
         return "Changed since read";
     case 413:

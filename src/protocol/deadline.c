@@ -9,6 +9,7 @@
 #include "core/clock.h"
 #include "model/record.h"
 #include "core/log.h"
+#include "notify/alert.h"
 #include "notify/outbox.h"
 #include "protocol/scheduler.h"
 #include "protocol/timeline.h"
@@ -52,6 +53,8 @@ deadline_start(store_conn *c, int64_t referral_id, const char *kind, int64_t sub
                              "= NULL WHERE referral_id = ? AND kind = ? AND COALESCE(subject_id, "
                              "0) = ? AND state IN ('running', 'missed')",
                              s, 4, NULL);
+    if (r == HV_OK)
+        r = alert_resolve_clocks(c, referral_id, NULL, "clock replaced", start);
     if (r != HV_OK)
         return r;
     store_val a[] = {SV_INTV(referral_id),
@@ -85,6 +88,8 @@ deadline_meet(store_conn *c, int64_t referral_id, const char *kind, int64_t subj
                              a, 5, &n);
     if (met)
         *met = (int)n;
+    if (r == HV_OK && n > 0)
+        r = alert_resolve_clocks(c, referral_id, NULL, "clock met", at);
     return r;
 }
 
@@ -92,11 +97,14 @@ hv_result
 deadline_stop(store_conn *c, int64_t referral_id, const char *kind, int64_t at)
 {
     store_val a[] = {SV_INTV(at), SV_INTV(referral_id), SV_TEXTV(kind), SV_TEXTV(kind)};
-    return store_exec(c,
-                      "UPDATE deadline SET state = 'stopped', stopped_at = ?, next_fire_at = NULL "
-                      "WHERE referral_id = ? AND (? IS NULL OR kind = ?) AND state IN "
-                      "('running', 'missed')",
-                      a, 4, NULL);
+    hv_result r = store_exec(c,
+                             "UPDATE deadline SET state = 'stopped', stopped_at = ?, next_fire_at "
+                             "= NULL WHERE referral_id = ? AND (? IS NULL OR kind = ?) AND state "
+                             "IN ('running', 'missed')",
+                             a, 4, NULL);
+    if (r == HV_OK)
+        r = alert_resolve_clocks(c, referral_id, NULL, "clock stopped", at);
+    return r;
 }
 
 hv_result
@@ -120,7 +128,19 @@ deadline_move(store_conn *c, int64_t referral_id, const char *kind, int64_t subj
                              "referral_id = ? AND kind = ? AND state IN ('running', 'missed') "
                              "AND (? = 0 OR subject_id = ?)",
                              a, 7, &n);
-    return r == HV_OK && n == 0 ? HV_ERR_NOTFOUND : r;
+    if (r == HV_OK && n == 0)
+        return HV_ERR_NOTFOUND;
+    /* the alerts about the old due time are over */
+    store_val b[] = {SV_INTV(now), SV_INTV(referral_id), SV_TEXTV(kind), SV_INTV(subject_id),
+                     SV_INTV(subject_id)};
+    if (r == HV_OK)
+        r = store_exec(c,
+                       "UPDATE alert SET state = 'resolved', resolved_at = ?, resolved_reason = "
+                       "'clock moved', next_at = NULL WHERE state <> 'resolved' AND deadline_id "
+                       "IN (SELECT id FROM deadline WHERE referral_id = ? AND kind = ? AND state "
+                       "= 'running' AND (? = 0 OR subject_id = ?))",
+                       b, 5, NULL);
+    return r;
 }
 
 hv_result
@@ -172,21 +192,25 @@ fire_one(store_conn *c, const crypt_keys *keys, const due_row *d, int64_t now)
 {
     const deadline_kind *k = deadline_kind_find(d->kind);
     const char *label = k ? k->label : d->kind;
-    char due[40], local[40], msg[256];
+    char due[40], local[40], msg[256], dedup[64];
     clock_format_iso(d->due_at, due, sizeof due);
     clock_format_local(d->due_at, local, sizeof local);
     hv_result r = HV_OK;
     int missed = now >= d->due_at;
+    alert_spec s = {.referral_id = d->referral_id,
+                    .agency_id = d->owner_agency_id,
+                    .deadline_id = d->id,
+                    .owner_user_id = d->owner_user_id,
+                    .message = msg,
+                    .dedup = dedup};
     if (!missed) {
-        /* the warning: the owner, or the agency's supervisors if nobody owns it */
+        /* the warning: an alert to the owner, by the agency's policy */
         snprintf(msg, sizeof msg, "Referral %s: \"%s\" is due at %s. Open the case for details.",
                  d->number, label, local);
-        if (d->owner_user_id)
-            r = outbox_to_user(c, d->owner_user_id, d->referral_id, "clock.warning", NP_HIGH, msg,
-                               now);
-        else if (d->owner_agency_id)
-            r = outbox_to_role(c, d->owner_agency_id, "supervisor", d->referral_id, "clock.warning",
-                               NP_HIGH, msg, now, NULL);
+        snprintf(dedup, sizeof dedup, "warn:%lld:%lld", (long long)d->id, (long long)d->due_at);
+        s.kind = "clock.warning";
+        s.pr = NP_HIGH;
+        r = alert_open(c, &s, now, NULL, NULL);
         store_val a[] = {SV_INTV(now), SV_INTV(d->due_at), SV_INTV(d->id)};
         if (r == HV_OK)
             r = store_exec(c, "UPDATE deadline SET warned_at = ?, next_fire_at = ? WHERE id = ?", a,
@@ -195,17 +219,18 @@ fire_one(store_conn *c, const crypt_keys *keys, const due_row *d, int64_t now)
             r = timeline_add(c, d->referral_id, 0, "clock.warning",
                              json_pack("{s:s, s:s}", "clock", d->kind, "due_at", due), now);
     } else {
-        /* missed: tell the owner and escalate to the supervisors */
+        /* missed: the warning gives way to an alert to the owner and the
+         * supervisors, by the agency's policy */
         snprintf(msg, sizeof msg,
                  "Referral %s: \"%s\" was due at %s and is overdue. Escalated to supervisors.",
                  d->number, label, local);
+        snprintf(dedup, sizeof dedup, "missed:%lld:%lld", (long long)d->id, (long long)d->due_at);
+        s.kind = "clock.missed";
+        s.pr = NP_URGENT;
         int sent = 0;
-        if (d->owner_user_id)
-            r = outbox_to_user(c, d->owner_user_id, d->referral_id, "clock.missed", NP_URGENT, msg,
-                               now);
-        if (r == HV_OK && d->owner_agency_id)
-            r = outbox_to_role(c, d->owner_agency_id, "supervisor", d->referral_id,
-                               "clock.escalation", NP_URGENT, msg, now, &sent);
+        r = alert_resolve_deadline(c, d->id, "clock.warning", "clock missed", now);
+        if (r == HV_OK)
+            r = alert_open(c, &s, now, NULL, &sent);
         store_val a[] = {SV_INTV(now), SV_INTV(d->id)};
         if (r == HV_OK)
             r = store_exec(c,

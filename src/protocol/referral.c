@@ -11,6 +11,7 @@
 
 #include "auth/roles.h"
 #include "core/clock.h"
+#include "notify/alert.h"
 #include "notify/outbox.h"
 #include "protocol/deadline.h"
 #include "protocol/model.h"
@@ -199,26 +200,43 @@ remove_member(store_conn *c, int64_t id, int64_t user_id, const char *case_role,
                       a, 4, NULL);
 }
 
-/* Tells USER (or, with nobody, the agency's supervisors) of an assignment. */
+/* Pages USER (or, with nobody on call, the agency's escalation goes on to
+ * its next targets at once) of an assignment: an alert that watches the
+ * response clock CLOCK and follows the agency's escalation policy. */
 static hv_result
 notify_assignment(store_conn *c, const referral_row *rr, int64_t user_id, int64_t agency_id,
-                  const char *what, int64_t due, int64_t now)
+                  const char *what, const char *clock, int64_t due, int64_t now)
 {
-    char msg[256], when[40];
+    char msg[256], when[40], dedup[64];
     clock_format_local(due, when, sizeof when);
-    if (user_id) {
+    if (user_id)
         snprintf(msg, sizeof msg,
                  "New CSEC referral %s: you are on call as %s. Acknowledge, then be at the "
                  "staging area by %s.",
                  rr->number, what, when);
-        return outbox_to_user(c, user_id, rr->id, "referral.assigned", NP_URGENT, msg, now);
-    }
-    snprintf(msg, sizeof msg,
-             "New CSEC referral %s has no %s on call. Assign someone: the staging area is due "
-             "by %s.",
-             rr->number, what, when);
-    return outbox_to_role(c, agency_id, "supervisor", rr->id, "referral.unassigned", NP_URGENT, msg,
-                          now, NULL);
+    else
+        snprintf(msg, sizeof msg,
+                 "New CSEC referral %s has no %s on call. Assign someone: the staging area is due "
+                 "by %s.",
+                 rr->number, what, when);
+    int64_t deadline = 0;
+    store_val a[] = {SV_INTV(rr->id), SV_TEXTV(clock)};
+    hv_result r = store_query_int(c,
+                                  "SELECT id FROM deadline WHERE referral_id = ? AND kind = ? AND "
+                                  "state = 'running' ORDER BY id DESC LIMIT 1",
+                                  a, 2, &deadline);
+    if (r != HV_OK && r != HV_ERR_NOTFOUND)
+        return r;
+    snprintf(dedup, sizeof dedup, "assign:%lld:%lld", (long long)rr->id, (long long)deadline);
+    alert_spec s = {.referral_id = rr->id,
+                    .agency_id = agency_id,
+                    .deadline_id = deadline,
+                    .owner_user_id = user_id,
+                    .kind = "referral.assigned",
+                    .pr = NP_URGENT,
+                    .message = msg,
+                    .dedup = dedup};
+    return alert_open(c, &s, now, NULL, NULL);
 }
 
 /* ---- intake ---------------------------------------------------------------------- */
@@ -381,8 +399,8 @@ referral_open(store_conn *c, const principal *p, json_t *vals, json_t *youth, in
             HV_OK ||
         (r = deadline_start(c, id, "advocacy", 0, 0,
                             advocacy_agency ? advocacy_agency : lead_agency, now, 0)) != HV_OK ||
-        (r = notify_assignment(c, &rr, lead_user, lead_agency, "lead responder", lead_due, now)) !=
-            HV_OK)
+        (r = notify_assignment(c, &rr, lead_user, lead_agency, "lead responder", "lead_response",
+                               lead_due, now)) != HV_OK)
         return r;
     r = timeline_add(c, id, p->user_id, "referral.opened",
                      json_pack("{s:s, s:I, s:s, s:o}", "number", number, "lead_agency_id",
@@ -485,7 +503,9 @@ ev_acknowledge(store_conn *c, const principal *p, referral_row *rr, int64_t now,
         rr->lead_user_id = p->user_id;
     }
     if ((r = set_state(c, rr->id, "acknowledged")) != HV_OK ||
-        (r = set_time(c, rr->id, "acknowledged_at", now)) != HV_OK)
+        (r = set_time(c, rr->id, "acknowledged_at", now)) != HV_OK ||
+        (r = alert_ack_referral(c, rr->id, "referral.assigned", rr->lead_agency_id, p->user_id,
+                                now)) != HV_OK)
         return r;
     /* on acknowledgement the advocacy agency is notified */
     int64_t adv_agency = rr->advocacy_agency_id;
@@ -501,7 +521,8 @@ ev_acknowledge(store_conn *c, const principal *p, referral_row *rr, int64_t now,
             (r = deadline_start(c, rr->id, "advocate_response", 0, advocate, adv_agency, now,
                                 due)) != HV_OK ||
             (r = deadline_reassign(c, rr->id, "advocacy", advocate, adv_agency)) != HV_OK ||
-            (r = notify_assignment(c, rr, advocate, adv_agency, "advocate", due, now)) != HV_OK)
+            (r = notify_assignment(c, rr, advocate, adv_agency, "advocate", "advocate_response",
+                                   due, now)) != HV_OK)
             return r;
     }
     return timeline_add(
@@ -555,6 +576,10 @@ ev_move(store_conn *c, const principal *p, referral_row *rr, const char *as, int
                 (r = referral_add_member(c, rr->id, p->user_id, "advocate", now)) != HV_OK)
                 return r;
         }
+        if (rr->advocacy_agency_id &&
+            (r = alert_ack_referral(c, rr->id, "referral.assigned", rr->advocacy_agency_id,
+                                    p->user_id, now)) != HV_OK)
+            return r;
         if (arrive) {
             if ((r = set_time(c, rr->id, "advocate_arrived_at", now)) != HV_OK ||
                 (r = deadline_meet(c, rr->id, "advocate_response", 0, now, NULL)) != HV_OK)
@@ -617,7 +642,8 @@ ev_reroute(store_conn *c, const principal *p, referral_row *rr, json_t *ev, int6
         (r = deadline_start(c, rr->id, "lead_response", 0, user, agency, now, due)) != HV_OK ||
         (r = deadline_reassign(c, rr->id, "medical_hub", user, agency)) != HV_OK ||
         (r = deadline_reassign(c, rr->id, "status_72h", user, agency)) != HV_OK ||
-        (r = notify_assignment(c, rr, user, agency, "lead responder", due, now)) != HV_OK)
+        (r = notify_assignment(c, rr, user, agency, "lead responder", "lead_response", due, now)) !=
+            HV_OK)
         return r;
     return timeline_add(c, rr->id, p->user_id, "referral.rerouted",
                         json_pack("{s:I, s:o}", "lead_agency_id", (json_int_t)agency,

@@ -1,6 +1,9 @@
 /* routing.c - the lead agency rules and the on-call lists (see routing.h). */
 #include "protocol/routing.h"
 
+#include "core/clock.h"
+#include "notify/oncall.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -69,11 +72,7 @@ int64_t
 routing_on_call(store_conn *c, int64_t agency_id)
 {
     int64_t id = 0;
-    store_val a[] = {SV_INTV(agency_id)};
-    if (store_query_int(c,
-                        "SELECT o.user_id FROM oncall o JOIN app_user u ON u.id = o.user_id WHERE "
-                        "o.agency_id = ? AND u.disabled = 0 ORDER BY o.position, o.id LIMIT 1",
-                        a, 1, &id) != HV_OK)
+    if (oncall_user(c, agency_id, ONCALL_PRIMARY, clock_now_ms(), &id) != HV_OK)
         return 0;
     return id;
 }

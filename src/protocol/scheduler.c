@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include "notify/alert.h"
 #include "notify/hub.h"
 #include "protocol/deadline.h"
 
@@ -18,6 +19,7 @@ static struct {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int running, stop, kicked;
+    _Atomic int stalled;
     store *st;
     const crypt_keys *keys;
     atomic_int_fast64_t heartbeat;
@@ -32,7 +34,18 @@ loop(void *arg)
     for (;;) {
         int fired = 0;
         int64_t next = 0;
-        hv_result r = deadline_fire(S.st, S.keys, clock_now_ms(), PASS_MAX, &fired, &next);
+        /* tests: a stalled scheduler makes no progress and beats no heart */
+        hv_result r = S.stalled
+                          ? HV_ERR_BUSY
+                          : deadline_fire(S.st, S.keys, clock_now_ms(), PASS_MAX, &fired, &next);
+        int afired = 0;
+        int64_t anext = 0;
+        if (r == HV_OK)
+            r = alert_fire(S.st, clock_now_ms(), PASS_MAX, &afired, &anext);
+        if (r == HV_OK && anext > 0 && (next == 0 || anext < next))
+            next = anext;
+        if (r == HV_OK && afired > fired)
+            fired = afired;
         if (r == HV_OK) {
             atomic_store(&S.next, next > 0 ? next : INT64_MAX);
             atomic_store(&S.heartbeat, clock_mono_ms());
@@ -79,6 +92,7 @@ scheduler_start(store *st, const crypt_keys *k)
     pthread_condattr_destroy(&a);
     S.st = st;
     S.keys = k;
+    alert_set_waker(scheduler_due_at);
     S.stop = 0;
     if (pthread_create(&S.thread, NULL, loop, NULL) != 0)
         return HV_ERR_NOMEM;
@@ -98,6 +112,13 @@ scheduler_stop(void)
     pthread_join(S.thread, NULL);
     pthread_cond_destroy(&S.cv);
     S.running = 0;
+}
+
+void
+scheduler_stall(int on)
+{
+    S.stalled = on ? 1 : 0;
+    scheduler_kick();
 }
 
 void

@@ -25,4 +25,7 @@ int64_t scheduler_heartbeat_ms(void);
 /* Clocks fired since start. */
 uint64_t scheduler_fired_total(void);
 
+/* Tests: 1 makes each pass fail, so the heartbeat ages (the watchdog's test). */
+void scheduler_stall(int on);
+
 #endif
