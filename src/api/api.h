@@ -127,6 +127,36 @@ void api_oncall_delete(http_req *r);
 void api_arrests_list(http_req *r);
 void api_arrests_create(http_req *r);
 
+void api_oncall_now(http_req *r);
+void api_oncall_gaps(http_req *r);
+void api_rotations_list(http_req *r);
+void api_rotations_create(http_req *r);
+void api_rotation_get(http_req *r);
+void api_rotation_update(http_req *r);
+void api_rotation_delete(http_req *r);
+void api_rotation_shifts(http_req *r);
+void api_override_create(http_req *r);
+void api_override_delete(http_req *r);
+void api_policies_list(http_req *r);
+void api_policies_create(http_req *r);
+void api_policy_update(http_req *r);
+void api_policy_delete(http_req *r);
+void api_alerts_list(http_req *r);
+void api_alert_get(http_req *r);
+void api_alert_ack(http_req *r);
+void api_ack_get(http_req *r);
+void api_ack_post(http_req *r);
+void api_sms_inbound(http_req *r);
+void api_contacts_list(http_req *r);
+void api_contacts_create(http_req *r);
+void api_contact_delete(http_req *r);
+void api_contact_verify(http_req *r);
+void api_contact_resend(http_req *r);
+void api_rules_list(http_req *r);
+void api_rules_create(http_req *r);
+void api_rule_delete(http_req *r);
+void api_test_stall(http_req *r);
+
 /* The live-event pump (api_events.c). */
 hv_result api_events_start(haven_app *app);
 void api_events_stop(void);

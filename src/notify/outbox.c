@@ -21,8 +21,8 @@ static hv_result
 add_deliveries(store_conn *c, const outbox_msg *m, int64_t id, const char *idem, int64_t now)
 {
     int sms_ok = m->pr >= NP_HIGH;
-    store_val a[] = {SV_INTV(id),         SV_INTV(now),    SV_TEXTV(idem),     SV_INTV(now),
-                     SV_INTV(m->user_id), SV_INTV(sms_ok), SV_INTV(m->user_id)};
+    store_val a[] = {SV_INTV(id),  SV_INTV(now),        SV_TEXTV(idem),
+                     SV_INTV(now), SV_INTV(m->user_id), SV_INTV(sms_ok)};
     hv_result r = store_exec(
         c,
         "INSERT INTO delivery (notification_id, contact_id, channel, state, next_attempt_at, "
@@ -32,7 +32,7 @@ add_deliveries(store_conn *c, const outbox_msg *m, int64_t id, const char *idem,
         "DESC LIMIT 1), 0) % 99 + 1 END FROM notify_rule nr JOIN contact_method cm ON cm.id = "
         "nr.contact_id WHERE nr.user_id = ? AND cm.verified_at IS NOT NULL AND cm.removed_at IS "
         "NULL AND (? = 1 OR cm.kind <> 'sms') ORDER BY nr.delay_minutes, nr.id",
-        a, 7, NULL);
+        a, 6, NULL);
     if (r != HV_OK)
         return r;
     store_val b[] = {SV_INTV(id),         SV_INTV(now),    SV_TEXTV(idem),     SV_INTV(now),
