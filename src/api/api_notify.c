@@ -375,6 +375,8 @@ void
 api_policies_list(http_req *r)
 {
     int64_t agency = query_id(r, "agency_id");
+    if (agency == 0)
+        agency = who(r)->agency_id; /* one's own agency by default */
     if (agency <= 0) {
         http_send_problem(r, 400, "invalid", "Invalid request", "agency_id",
                           "choose the agency (agency_id)");

@@ -53,13 +53,11 @@ me_json(haven_app *app, const session_info *si, json_t **out)
         {"referrals.board", ACT_READ, OBJ_CASE},    {"tasks.read", ACT_READ, OBJ_CASE},
         {"beds.read", ACT_READ, OBJ_BEDS},          {"oncall.read", ACT_READ, OBJ_ONCALL},
         {"arrests.read", ACT_READ, OBJ_ARREST},     {"oncall.write", ACT_UPDATE, OBJ_ONCALL},
-        {"escalation.write", ACT_UPDATE, OBJ_ONCALL},
+        {"escalation.write", ACT_UPDATE, OBJ_ONCALL}, {"alerts.read", ACT_READ, OBJ_ONCALL},
     };
     for (size_t i = 0; i < sizeof perms / sizeof perms[0]; i++)
         if (policy_may_some(&si->p, perms[i].act, perms[i].obj))
             json_array_append_new(can, json_string(perms[i].name));
-    /* everyone may be paged, so everyone has alerts and contact methods */
-    json_array_append_new(can, json_string("alerts.read"));
     json_t *me = json_pack(
         "{s:O, s:O, s:O, s:O, s:{s:O, s:O, s:O}, s:O, s:b, s:b, s:b, s:s, s:o}", "id",
         json_object_get(u, "id"), "username", json_object_get(u, "username"), "display_name",

@@ -201,6 +201,10 @@ operation(const http_route *rt)
     }
     if (strchr(rt->pattern, '{'))
         json_object_set_new(responses, "404", problem_response("no such record"));
+    if (strcmp(rt->pattern, "/api/v1/ack/{token}") == 0) {
+        json_object_set_new(responses, "400", problem_response("not an acknowledgement link"));
+        json_object_set_new(responses, "410", problem_response("the link expired or was used"));
+    }
     if (strcmp(rt->pattern, "/api/v1/session") == 0 && strcmp(rt->method, "POST") == 0) {
         json_object_set_new(responses, "401",
                             problem_response("wrong credentials, or a TOTP code is needed "

@@ -111,6 +111,9 @@ alert_policy_check(const json_t *body, hv_err *e)
                                "a target's type is owner, oncall, backup, role or user");
             if (strcmp(type, "role") == 0 && !json_is_string(json_object_get(t, "role")))
                 return hv_fail(e, HV_ERR_INVALID, "steps", "a role target names its role");
+            const char *scope = json_string_value(json_object_get(t, "scope"));
+            if (scope && strcmp(scope, "any") && strcmp(scope, "agency"))
+                return hv_fail(e, HV_ERR_INVALID, "steps", "a target's scope is agency or any");
             if (strcmp(type, "user") == 0 && !json_is_integer(json_object_get(t, "user_id")))
                 return hv_fail(e, HV_ERR_INVALID, "steps", "a user target names its user_id");
         }
@@ -290,13 +293,16 @@ resolve_targets(store_conn *c, const alert_row *a, const json_t *targets, int64_
                             &who);
             users_add(u, who, 1);
         } else if (strcmp(type, "role") == 0) {
-            store_val v[] = {SV_INTV(a->agency_id),
+            /* the alert's agency's holders of the role; scope "any": every agency's */
+            const char *scope = json_string_value(json_object_get(t, "scope"));
+            int any = scope && strcmp(scope, "any") == 0;
+            store_val v[] = {SV_INTV(any), SV_INTV(a->agency_id),
                              SV_TEXTV(json_string_value(json_object_get(t, "role")))};
             r = store_query(c,
                             "SELECT u.id FROM app_user u JOIN user_role ur ON ur.user_id = u.id "
-                            "WHERE u.agency_id = ? AND ur.role = ? AND u.disabled = 0 ORDER BY "
-                            "u.id",
-                            v, 2, add_user_row, u);
+                            "WHERE (? = 1 OR u.agency_id = ?) AND ur.role = ? AND u.disabled = 0 "
+                            "ORDER BY u.id",
+                            v, 3, add_user_row, u);
         } else if (strcmp(type, "user") == 0) {
             store_val v[] = {SV_INTV(json_integer_value(json_object_get(t, "user_id")))};
             r = store_query(c, "SELECT id FROM app_user WHERE id = ? AND disabled = 0", v, 1,

@@ -392,7 +392,9 @@ export function smsSegments(body) {
  * `messages` holds each accepted message {at, to, from, messagingServiceSid,
  * body, idempotencyKey, sid}; `requests` every request to the endpoint
  * {at, status (null when held), mode, idempotencyKey}.
- * reply({from, to, body, webhookUrl, ...}) plays an inbound SMS to haven.
+ * reply({from, to, body, webhookUrl, signUrl, ...}) plays an inbound SMS to haven
+ * (signUrl: the URL the provider signs, when haven is configured with its
+ * public address rather than the one the test reaches).
  * Resolves {url, port, accountSid, authToken, messages, requests, setMode,
  * failNext, waitFor(pred, timeoutMs = 10000) (over messages), reply, stop()}.
  */
@@ -494,7 +496,7 @@ export async function startSmsStub({ accountSid = 'ACtest', authToken = 'test-to
    * (or overrides); signWith: another auth token (to test a bad signature);
    * signature: send this header value instead. Resolves {status, headers, text}.
    */
-  async function reply({ from, to, body, webhookUrl, params = {}, signWith = authToken, signature } = {}) {
+  async function reply({ from, to, body, webhookUrl, signUrl, params = {}, signWith = authToken, signature } = {}) {
     if (!webhookUrl) throw new Error('reply: webhookUrl is required');
     const sid = twilioSid('SM');
     const fields = {
@@ -519,7 +521,7 @@ export async function startSmsStub({ accountSid = 'ACtest', authToken = 'test-to
         'Content-Type': 'application/x-www-form-urlencoded',
         'User-Agent': 'TwilioProxy/1.1',
         'I-Twilio-Idempotency-Token': randomBytes(16).toString('hex'),
-        'X-Twilio-Signature': signature ?? twilioSignature(signWith, webhookUrl, form),
+        'X-Twilio-Signature': signature ?? twilioSignature(signWith, signUrl ?? webhookUrl, form),
       },
       body: form.toString(),
       redirect: 'manual',
