@@ -90,7 +90,7 @@ async function loadNow() {
   const uncovered = items.filter((it) => !it.primary).length;
   $('#now-summary').textContent = items.length === 0 ? 'No agency has an on-call rotation yet.'
     : uncovered ? `${uncovered} of ${items.length} agencies have nobody on call right now.`
-      : `All ${items.length} agencies have someone on call.`;
+      : items.length === 1 ? 'Someone is on call.' : `All ${items.length} agencies have someone on call.`;
   $('#now-summary').classList.toggle('beds-none', uncovered > 0);
 }
 
