@@ -174,8 +174,8 @@ describe('on-call alerting pages', () => {
     const card = admin.locator(`#rotations li[data-rotation-id="${rotation.id}"]`);
     const form = card.locator('form.override-form');
     await form.getByLabel('Who covers').selectOption({ label: 'Demo MART Supervisor' });
-    await form.getByLabel('From').fill(localInput(Date.now() - 60 * 1000));
-    await form.getByLabel('To').fill(localInput(Date.now() + 2 * HOUR));
+    await form.getByLabel('From', { exact: true }).fill(localInput(Date.now() - 60 * 1000));
+    await form.getByLabel('To', { exact: true }).fill(localInput(Date.now() + 2 * HOUR));
     await form.getByLabel('Reason (optional)').fill('Covering a court appearance');
     const added = admin.waitForResponse((r) => r.url().endsWith(`/api/v1/rotations/${rotation.id}/overrides`) && r.request().method() === 'POST');
     await form.getByRole('button', { name: 'Add override' }).click();
