@@ -203,6 +203,62 @@ export const LISTS = {
     ['high', 'High'],
     ['urgent', 'Urgent'],
   ]),
+  /* On-call alerting: alerts, their deliveries, escalation targets. */
+  alert_kind: L([
+    ['*', 'Any other alert'],
+    ['referral.assigned', 'New referral assigned'],
+    ['clock.warning', 'Clock about to run out'],
+    ['clock.missed', 'Clock missed'],
+    ['delivery.failed', 'A message could not be delivered'],
+    ['system.stalled', 'haven stopped sending'],
+  ]),
+  alert_state: L([
+    ['triggered', 'Waiting for someone to acknowledge'],
+    ['acknowledged', 'Acknowledged'],
+    ['resolved', 'Resolved'],
+  ]),
+  channel: L([
+    ['email', 'Email'],
+    ['sms', 'Text message (SMS)'],
+    ['webhook', 'Webhook'],
+  ]),
+  delivery_state: L([
+    ['pending', 'Waiting to send'],
+    ['sending', 'Sending'],
+    ['sent', 'Sent'],
+    ['dead', 'Failed: gave up'],
+    ['cancelled', 'Cancelled (acknowledged)'],
+  ]),
+  target_type: L([
+    ['owner', 'The assigned responder'],
+    ['oncall', 'Whoever is on call'],
+    ['backup', 'The backup on call'],
+    ['role', 'Everyone with a role'],
+    ['user', 'One person'],
+  ]),
+  escalation_role: L([
+    ['supervisor', 'Supervisors'],
+    ['responder', 'Responders'],
+    ['hotline_worker', 'Hotline workers'],
+    ['advocate', 'Advocates'],
+  ]),
+  oncall_tier: L([
+    ['primary', 'Primary'],
+    ['backup', 'Backup'],
+  ]),
+  shift_length: L([
+    ['8', '8 hours'],
+    ['12', '12 hours'],
+    ['24', 'Daily (24 hours)'],
+    ['168', 'Weekly (168 hours)'],
+    ['custom', 'Custom number of hours'],
+  ]),
+  ack_via: L([
+    ['web', 'in haven'],
+    ['link', 'from the link in a message'],
+    ['sms', 'by text reply'],
+    ['api', 'in haven'],
+  ]),
   /* Timeline kinds: "referral.opened" and the like. */
   timeline: L([
     ['referral.opened', 'Referral opened'],

@@ -12,10 +12,12 @@ export const NAV = [
   { href: '/board', label: 'Dispatch board', can: 'referrals.board' },
   { href: '/intake', label: 'Intake', can: 'referrals.create' },
   { href: '/beds', label: 'Beds', can: 'beds.read' },
+  { href: '/oncall', label: 'On call', can: 'oncall.read' },
   { href: '/account', label: 'Your account' },
   { href: '/admin/users', label: 'Users', can: 'users.read' },
   { href: '/admin/agencies', label: 'Agencies', can: 'agencies.write' },
   { href: '/admin/stations', label: 'Stations', can: 'stations.write' },
+  { href: '/admin/escalation', label: 'Escalation', can: 'escalation.write' },
   { href: '/admin/audit', label: 'Audit log', can: 'audit.read' },
 ];
 

@@ -170,6 +170,24 @@ export function timeEl(iso) {
   return el('time', { datetime: iso, title: iso }, dateTimeFmt.format(d));
 }
 
+const localFmt = new Intl.DateTimeFormat('en-US', {
+  weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short',
+});
+
+/* "Tue, Nov 24, 8:00 AM PST" in the browser's own time zone. */
+export function localTime(iso) {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? String(iso || '') : localFmt.format(d);
+}
+
+/* A <time> for ISO in the browser's time zone; '—' when empty. */
+export function localTimeEl(iso) {
+  if (!iso) return el('span', { class: 'muted' }, '—');
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return el('span', {}, iso);
+  return el('time', { datetime: iso, title: iso }, localFmt.format(d));
+}
+
 /* A calendar date "YYYY-MM-DD" as a <time>; shown as written (unambiguous). */
 export function dateEl(ymd) {
   if (!ymd) return el('span', { class: 'muted' }, 'Not set');
