@@ -47,13 +47,20 @@ me_json(haven_app *app, const session_info *si, json_t **out)
         policy_action act;
         policy_object obj;
     } perms[] = {
-        {"users.read", ACT_READ, OBJ_USER},         {"users.write", ACT_CREATE, OBJ_USER},
-        {"agencies.write", ACT_CREATE, OBJ_AGENCY}, {"stations.write", ACT_CREATE, OBJ_STATION},
-        {"audit.read", ACT_READ, OBJ_AUDIT},        {"referrals.create", ACT_CREATE, OBJ_CASE},
-        {"referrals.board", ACT_READ, OBJ_CASE},    {"tasks.read", ACT_READ, OBJ_CASE},
-        {"beds.read", ACT_READ, OBJ_BEDS},          {"oncall.read", ACT_READ, OBJ_ONCALL},
-        {"arrests.read", ACT_READ, OBJ_ARREST},     {"oncall.write", ACT_UPDATE, OBJ_ONCALL},
-        {"escalation.write", ACT_UPDATE, OBJ_ONCALL}, {"alerts.read", ACT_READ, OBJ_ONCALL},
+        {"users.read", ACT_READ, OBJ_USER},
+        {"users.write", ACT_CREATE, OBJ_USER},
+        {"agencies.write", ACT_CREATE, OBJ_AGENCY},
+        {"stations.write", ACT_CREATE, OBJ_STATION},
+        {"audit.read", ACT_READ, OBJ_AUDIT},
+        {"referrals.create", ACT_CREATE, OBJ_CASE},
+        {"referrals.board", ACT_READ, OBJ_CASE},
+        {"tasks.read", ACT_READ, OBJ_CASE},
+        {"beds.read", ACT_READ, OBJ_BEDS},
+        {"oncall.read", ACT_READ, OBJ_ONCALL},
+        {"arrests.read", ACT_READ, OBJ_ARREST},
+        {"oncall.write", ACT_UPDATE, OBJ_ONCALL},
+        {"escalation.write", ACT_UPDATE, OBJ_ONCALL},
+        {"alerts.read", ACT_READ, OBJ_ONCALL},
     };
     for (size_t i = 0; i < sizeof perms / sizeof perms[0]; i++)
         if (policy_may_some(&si->p, perms[i].act, perms[i].obj))

@@ -12,6 +12,7 @@
 #include "auth/audit.h"
 #include "cmd/cmd.h"
 #include "core/clock.h"
+#include "notify/oncall.h"
 #include "core/encode.h"
 #include "auth/roles.h"
 #include "protocol/model.h"
@@ -379,6 +380,28 @@ demo_fill(store_conn *c, const crypt_keys *k, const char *password)
                        "INSERT INTO oncall (agency_id, user_id, position, created_at) VALUES (?, "
                        "?, 1, ?)",
                        a, 3, NULL);
+    }
+    /* weekly rotations handing off Mondays at 08:00 county time */
+    static const struct {
+        int agency;
+        const char *name, *tier;
+        int users[2];
+    } demo_rotations[] = {{4, "CTU weekly", "primary", {3, -1}},
+                          {5, "MART weekly", "primary", {10, -1}},
+                          {5, "MART backup", "backup", {11, -1}},
+                          {6, "Advocates weekly", "primary", {4, -1}}};
+    for (size_t i = 0; r == HV_OK && i < N(demo_rotations); i++) {
+        json_t *members = json_array();
+        for (int m = 0; m < 2 && demo_rotations[i].users[m] >= 0; m++)
+            json_array_append_new(members, json_integer(user_ids[demo_rotations[i].users[m]]));
+        json_t *v =
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:o}", "agency_id",
+                      (json_int_t)agency_ids[demo_rotations[i].agency], "name",
+                      demo_rotations[i].name, "tier", demo_rotations[i].tier, "start_date",
+                      "2026-01-05", "handoff", "08:00", "shift_hours", 168, "member_ids", members);
+        int64_t rid = 0;
+        r = oncall_rotation_save(c, 0, v, clock_now_ms(), &rid, &e);
+        json_decref(v);
     }
     if (r == HV_OK) {
         store_val a[] = {SV_INTV(agency_ids[9]), SV_INTV(6), SV_INTV(clock_now_ms())};

@@ -394,9 +394,10 @@ rot_json(store_conn *c, const rot *ro, int64_t at, json_t **out)
     json_t *ovr = json_array();
     store_val a[] = {SV_INTV(ro->id), SV_INTV(at)};
     hv_result r = store_query(c,
-                              "SELECT id, user_id, start_at, end_at, reason FROM "
-                              "rotation_override WHERE rotation_id = ? AND end_at > ? ORDER BY "
-                              "start_at",
+                              "SELECT o.id, o.user_id, o.start_at, o.end_at, o.reason, "
+                              "u.display_name FROM rotation_override o JOIN app_user u ON u.id = "
+                              "o.user_id WHERE o.rotation_id = ? AND o.end_at > ? ORDER BY "
+                              "o.start_at",
                               a, 2, override_json, ovr);
     int64_t u = 0, idx, s, e;
     int o = 0;
