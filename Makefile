@@ -58,6 +58,7 @@ bench:
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/intake.sh
 	HAVEN_BIN=$(RELEASE_DIR)/haven node bench/sse.mjs
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/clocks.sh
+	HAVEN_BIN=$(RELEASE_DIR)/haven node bench/notify.mjs
 
 FUZZ_DIR     ?= build-fuzz
 FUZZ_SECONDS ?= 60

@@ -19,7 +19,7 @@
 #include "notify/outbox.h"
 
 #define MAX_WORKERS 64
-#define CLAIM_MAX   8
+#define CLAIM_MAX   4
 #define IDLE_MS     1000
 
 typedef struct job {

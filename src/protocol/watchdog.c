@@ -66,13 +66,17 @@ resolve_alert(int64_t id, const char *component)
     if (!id || store_begin(W.st, &c) != HV_OK)
         return;
     store_val a[] = {SV_INTV(clock_now_ms()), SV_INTV(id)};
-    if (store_exec(c,
-                   "UPDATE alert SET state = 'resolved', resolved_at = ?, resolved_reason = "
-                   "'recovered', next_at = NULL WHERE id = ? AND state <> 'resolved'",
-                   a, 2, NULL) == HV_OK)
-        store_commit(c);
+    hv_result r = store_exec(c,
+                             "UPDATE alert SET state = 'resolved', resolved_at = ?, "
+                             "resolved_reason = 'recovered', next_at = NULL WHERE id = ? AND "
+                             "state <> 'resolved'",
+                             a, 2, NULL);
+    if (r == HV_OK)
+        r = store_commit(c);
     else
         store_rollback(c);
+    if (r != HV_OK)
+        log_event(LOG_ERROR, "stalled alert not resolved", json_pack("{s:s}", "error", hv_strerror(r)));
     log_event(LOG_INFO, "recovered", json_pack("{s:s}", "component", component));
 }
 
