@@ -339,7 +339,12 @@ config_describe(const haven_config *cfg, void (*emit)(const char *line, void *ct
         emit(line, ctx);
         switch (k->type) {
         case CONF_STR:
-            snprintf(line, sizeof line, "%s = %s", k->name, field);
+            /* secrets are never printed, only whether they are set */
+            if ((strstr(k->name, "password") || strstr(k->name, "token")) &&
+                strcmp(k->name, "password_cost") != 0 && *field)
+                snprintf(line, sizeof line, "%s = (set, not shown)", k->name);
+            else
+                snprintf(line, sizeof line, "%s = %s", k->name, field);
             break;
         case CONF_LONG:
             snprintf(line, sizeof line, "%s = %ld", k->name, *(const long *)field);

@@ -417,7 +417,7 @@ send_email(CURL *h, const job *j, const char *to, const rendered *m, char *err, 
     }
     buf msg;
     buf_init(&msg, 1u << 20);
-    char date[64], boundary[40];
+    char date[64], boundary[80];
     time_t t = (time_t)(clock_now_ms() / 1000);
     struct tm tm;
     gmtime_r(&t, &tm);
