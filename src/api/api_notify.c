@@ -96,13 +96,23 @@ fill_now(store_conn *c, http_req *r, int64_t agency, json_t **items)
     return oncall_now(c, agency, clock_now_ms(), items);
 }
 
+/* A list about ?agency_id= (0: every agency the caller may read). */
+static void
+agency_list(http_req *r, api_list_fn fill)
+{
+    int64_t agency = query_id(r, "agency_id");
+    if (agency < 0) {
+        http_send_problem(r, 400, "invalid", "Invalid request", "agency_id", "an agency id");
+        return;
+    }
+    if (api_allow(r, ACT_READ, OBJ_ONCALL, &(policy_ctx){.agency_id = agency}, 0))
+        api_send_list(r, fill, agency, NULL, NULL);
+}
+
 void
 api_oncall_now(http_req *r)
 {
-    int64_t agency = query_id(r, "agency_id");
-    if (agency < 0 || !api_allow(r, ACT_READ, OBJ_ONCALL, &(policy_ctx){.agency_id = agency}, 0))
-        return;
-    api_send_list(r, fill_now, agency, NULL, NULL);
+    agency_list(r, fill_now);
 }
 
 static hv_result
@@ -118,10 +128,7 @@ fill_gaps(store_conn *c, http_req *r, int64_t agency, json_t **items)
 void
 api_oncall_gaps(http_req *r)
 {
-    int64_t agency = query_id(r, "agency_id");
-    if (agency < 0 || !api_allow(r, ACT_READ, OBJ_ONCALL, &(policy_ctx){.agency_id = agency}, 0))
-        return;
-    api_send_list(r, fill_gaps, agency, NULL, NULL);
+    agency_list(r, fill_gaps);
 }
 
 /* ---- rotations ------------------------------------------------------------------------ */
@@ -136,10 +143,7 @@ fill_rotations(store_conn *c, http_req *r, int64_t agency, json_t **items)
 void
 api_rotations_list(http_req *r)
 {
-    int64_t agency = query_id(r, "agency_id");
-    if (agency < 0 || !api_allow(r, ACT_READ, OBJ_ONCALL, &(policy_ctx){.agency_id = agency}, 0))
-        return;
-    api_send_list(r, fill_rotations, agency, NULL, NULL);
+    agency_list(r, fill_rotations);
 }
 
 static void
@@ -545,55 +549,15 @@ api_policy_delete(http_req *r)
 /* ---- alerts ------------------------------------------------------------------------------ */
 
 static hv_result
-alert_row_json(void *ctx, const store_row *row)
-{
-    json_t *o = json_pack(
-        "{s:I, s:o, s:s, s:o, s:s, s:s, s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-        (json_int_t)store_row_int(row, 0), "referral_id",
-        store_row_isnull(row, 1) ? json_null() : json_integer(store_row_int(row, 1)),
-        "referral_number", store_row_text(row, 2), "agency_id",
-        store_row_isnull(row, 3) ? json_null() : json_integer(store_row_int(row, 3)), "kind",
-        store_row_text(row, 4), "priority", store_row_text(row, 5), "message",
-        store_row_text(row, 6), "state", store_row_text(row, 7), "step",
-        (json_int_t)store_row_int(row, 8), "round", (json_int_t)store_row_int(row, 9), "next_at",
-        record_time_col(row, 10), "created_at", record_time_col(row, 11), "acked_at",
-        record_time_col(row, 12), "acked_by",
-        store_row_isnull(row, 13) ? json_null() : json_integer(store_row_int(row, 13)), "ack_via",
-        store_row_isnull(row, 14) ? json_null() : json_string(store_row_text(row, 14)),
-        "resolved_at", record_time_col(row, 15));
-    if (!o)
-        return HV_ERR_NOMEM;
-    json_array_append_new(ctx, o);
-    return HV_OK;
-}
-
-static hv_result
 fill_alerts(store_conn *c, http_req *r, int64_t id, json_t **items)
 {
     (void)id;
     const principal *p = who(r);
     const char *state = http_query(r, "state");
-    int all = state && strcmp(state, "all") == 0;
-    int manage_all = policy_may_all(p, ACT_UPDATE, OBJ_ONCALL);
-    int manage_own = policy_may_some(p, ACT_UPDATE, OBJ_ONCALL);
-    json_t *list = json_array();
-    store_val a[] = {SV_INTV(all), SV_INTV(p->user_id), SV_INTV(manage_all), SV_INTV(manage_own),
-                     SV_INTV(p->agency_id)};
-    hv_result res = store_query(
-        c,
-        "SELECT a.id, a.referral_id, COALESCE(r.number, ''), a.agency_id, a.kind, a.priority, "
-        "a.message, a.state, a.step, a.round, a.next_at, a.created_at, a.acked_at, a.acked_by, "
-        "a.ack_via, a.resolved_at FROM alert a LEFT JOIN referral r ON r.id = a.referral_id "
-        "WHERE (? = 1 OR a.state <> 'resolved') AND (EXISTS (SELECT 1 FROM notification n WHERE "
-        "n.alert_id = a.id AND n.user_id = ?) OR ? = 1 OR (? = 1 AND a.agency_id = ?)) ORDER BY "
-        "a.id DESC LIMIT 200",
-        a, 5, alert_row_json, list);
-    if (res != HV_OK) {
-        json_decref(list);
-        return res;
-    }
-    *items = list;
-    return HV_OK;
+    /* supervisors see their agency's alerts, administrators every agency's */
+    int every = policy_may_all(p, ACT_UPDATE, OBJ_ONCALL);
+    int64_t agency = policy_may_some(p, ACT_UPDATE, OBJ_ONCALL) ? p->agency_id : 0;
+    return alert_list(c, p->user_id, state && strcmp(state, "all") == 0, every, agency, items);
 }
 
 void

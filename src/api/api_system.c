@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "notify/deliver.h"
 #include "protocol/scheduler.h"
 #include "protocol/watchdog.h"
 #include "auth/account.h"
@@ -69,6 +70,17 @@ api_metrics(http_req *r)
              (double)(clock_real_ms() - app->started_ms) / 1000.0, http_inflight(app->http),
              (unsigned long long)store_transaction_count(app->st),
              (unsigned long long)store_commit_count(app->st));
+    deliver_stats ds;
+    deliver_get_stats(&ds);
+    buf_addf(&b,
+             "# HELP haven_deliveries_total Email, SMS and webhook messages since start, by "
+             "outcome (retried: a try failed and another is due; dead: no tries left).\n"
+             "# TYPE haven_deliveries_total counter\n"
+             "haven_deliveries_total{outcome=\"sent\"} %llu\n"
+             "haven_deliveries_total{outcome=\"retried\"} %llu\n"
+             "haven_deliveries_total{outcome=\"dead\"} %llu\n",
+             (unsigned long long)ds.sent, (unsigned long long)ds.retried,
+             (unsigned long long)ds.dead);
     if (!b.data) {
         http_send_err(r, HV_ERR_NOMEM, NULL);
         return;

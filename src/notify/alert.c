@@ -525,18 +525,11 @@ alert_ack_referral(store_conn *c, int64_t referral_id, const char *kind, int64_t
     return r;
 }
 
-hv_result
-alert_resolve_clocks(store_conn *c, int64_t referral_id, const char *kind, const char *reason,
-                     int64_t now)
+/* Resolves the alerts IDS (ids[0] is the count) and cancels their unsent messages. */
+static hv_result
+resolve_ids(store_conn *c, const int64_t *ids, const char *reason, int64_t now)
 {
-    int64_t ids[64] = {0};
-    store_val v[] = {SV_INTV(referral_id), SV_TEXTV(kind)};
-    hv_result r = store_query(c,
-                              "SELECT a.id FROM alert a LEFT JOIN deadline d ON d.id = "
-                              "a.deadline_id WHERE a.referral_id = ? AND a.state <> 'resolved' "
-                              "AND ((d.id IS NOT NULL AND d.state NOT IN ('running', 'missed')) "
-                              "OR a.kind = ?)",
-                              v, 2, collect_alert_id, ids);
+    hv_result r = HV_OK;
     for (int64_t i = 1; r == HV_OK && i <= ids[0]; i++) {
         store_val u[] = {SV_INTV(now), SV_TEXTV(reason), SV_INTV(ids[i])};
         r = store_exec(c,
@@ -550,6 +543,21 @@ alert_resolve_clocks(store_conn *c, int64_t referral_id, const char *kind, const
 }
 
 hv_result
+alert_resolve_clocks(store_conn *c, int64_t referral_id, const char *kind, const char *reason,
+                     int64_t now)
+{
+    int64_t ids[64] = {0};
+    store_val v[] = {SV_INTV(referral_id), SV_TEXTV(kind)};
+    hv_result r = store_query(c,
+                              "SELECT a.id FROM alert a LEFT JOIN deadline d ON d.id = "
+                              "a.deadline_id WHERE a.referral_id = ? AND a.state <> 'resolved' "
+                              "AND ((d.id IS NOT NULL AND d.state NOT IN ('running', 'missed')) "
+                              "OR a.kind = ?)",
+                              v, 2, collect_alert_id, ids);
+    return r == HV_OK ? resolve_ids(c, ids, reason, now) : r;
+}
+
+hv_result
 alert_resolve_deadline(store_conn *c, int64_t deadline_id, const char *kind, const char *reason,
                        int64_t now)
 {
@@ -559,16 +567,7 @@ alert_resolve_deadline(store_conn *c, int64_t deadline_id, const char *kind, con
                               "SELECT id FROM alert WHERE deadline_id = ? AND state <> 'resolved' "
                               "AND (? IS NULL OR kind = ?)",
                               v, 3, collect_alert_id, ids);
-    for (int64_t i = 1; r == HV_OK && i <= ids[0]; i++) {
-        store_val u[] = {SV_INTV(now), SV_TEXTV(reason), SV_INTV(ids[i])};
-        r = store_exec(c,
-                       "UPDATE alert SET state = 'resolved', resolved_at = ?, resolved_reason = ?, "
-                       "next_at = NULL WHERE id = ?",
-                       u, 3, NULL);
-        if (r == HV_OK)
-            r = outbox_cancel_alert(c, ids[i], now);
-    }
-    return r;
+    return r == HV_OK ? resolve_ids(c, ids, reason, now) : r;
 }
 
 hv_result
@@ -753,6 +752,27 @@ alert_json(void *ctx, const store_row *row)
     "a.state, a.step, a.round, a.next_at, a.created_at, a.acked_at, a.acked_by, a.ack_via, "       \
     "a.resolved_at, a.resolved_reason, a.owner_user_id, a.reminders FROM alert a LEFT JOIN "       \
     "referral r ON r.id = a.referral_id "
+
+hv_result
+alert_list(store_conn *c, int64_t user_id, int all_states, int every_agency, int64_t agency_id,
+           json_t **out)
+{
+    json_t *list = json_array();
+    store_val a[] = {SV_INTV(all_states), SV_INTV(user_id), SV_INTV(every_agency),
+                     SV_INTV(agency_id)};
+    hv_result r = store_query(c,
+                              "SELECT " ALERT_JSON_COLS
+                              "WHERE (? = 1 OR a.state <> 'resolved') AND (EXISTS (SELECT 1 "
+                              "FROM notification n WHERE n.alert_id = a.id AND n.user_id = ?) OR "
+                              "? = 1 OR a.agency_id = ?) ORDER BY a.id DESC LIMIT 200",
+                              a, 4, alert_json, list);
+    if (r != HV_OK) {
+        json_decref(list);
+        return r;
+    }
+    *out = list;
+    return HV_OK;
+}
 
 hv_result
 alert_get(store_conn *c, int64_t id, json_t **out)

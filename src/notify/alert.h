@@ -68,6 +68,11 @@ void alert_set_waker(void (*due_at)(int64_t at));
  * is due (0: none). */
 hv_result alert_fire(store *st, int64_t now, int max, int *fired, int64_t *next_at);
 
+/* Up to 200 alerts, newest first: those that notified USER_ID, and every
+ * agency's (EVERY_AGENCY) or AGENCY_ID's (0: none); resolved ones only with
+ * ALL_STATES. */
+hv_result alert_list(store_conn *c, int64_t user_id, int all_states, int every_agency,
+                     int64_t agency_id, json_t **out);
 /* One alert as JSON with its notifications and their deliveries. */
 hv_result alert_get(store_conn *c, int64_t id, json_t **out);
 /* The agency of alert ID and the users it has notified (for the policy):

@@ -287,6 +287,9 @@ describe('notifications: the provider is down', () => {
     assert.equal(told.length, 1, 'step 2 fired after the dead letter');
     const failed = (await U.as('mart').get('/api/v1/notifications')).body.items.filter((n) => n.kind === 'delivery.failed');
     assert.ok(failed.length >= 1, 'the person is told a way of reaching them failed');
+    const metrics = (await srv.get('/metrics')).text;
+    assert.match(metrics, /haven_deliveries_total\{outcome="dead"\} [1-9]/);
+    assert.match(metrics, /haven_deliveries_total\{outcome="retried"\} [1-9]/);
     sms.setMode('ok');
   });
 });
