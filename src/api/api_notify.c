@@ -857,7 +857,7 @@ twiml(http_req *r, const char *text)
             buf_add(&b, p, 1);
     }
     buf_adds(&b, "</Message></Response>");
-    http_send_bytes(r, 200, "application/xml", b.data, b.len, 0);
+    http_send_bytes(r, 200, "application/xml", b.data, b.len, 1);
     buf_free(&b);
 }
 

@@ -123,6 +123,8 @@ rot_user_at(store_conn *c, const rot *r, int64_t at, int64_t *user, int64_t *idx
     *s = *e = 0;
     if (r->n > 0 && roster_shift_at(&r->spec, at, idx, s, e) == HV_OK && *idx >= 0)
         *user = r->member[roster_member_of(&r->spec, *idx)];
+    if (*idx < 0)
+        *s = *e = 0; /* before the first shift: no shift holds AT */
     int64_t o = 0;
     store_val a[] = {SV_INTV(r->id), SV_INTV(at), SV_INTV(at)};
     hv_result q = store_query_int(c,

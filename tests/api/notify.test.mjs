@@ -65,7 +65,7 @@ describe('notifications: contact methods', () => {
     srv = await startServer({ config: notifyConfig(smtp, sms) });
     U = new Users(srv);
   });
-  after(async () => { await srv?.cleanup(); await smtp?.stop(); await sms?.stop(); await hook?.stop(); });
+  after(async () => { try { await srv?.cleanup(); } finally { await smtp?.stop(); await sms?.stop(); await hook?.stop(); } });
 
   it('an email method is verified with the code that arrives by email; a wrong code counts', async () => {
     const r = await U.as('mart').post('/api/v1/me/contacts', { kind: 'email', target: 'mart@example.org', label: 'work' });
@@ -150,7 +150,7 @@ describe('notifications: nobody acknowledges, each step on time', () => {
     await mk('primary', [ids.user.mart]);
     await mk('backup', [ids.user.martsuper]);
   });
-  after(async () => { await srv?.cleanup(); await smtp?.stop(); await sms?.stop(); });
+  after(async () => { try { await srv?.cleanup(); } finally { await smtp?.stop(); await sms?.stop(); } });
 
   it('the intake pages the on-call MART responder by email and SMS at once, with no youth data', async () => {
     const now = await srv.now();
@@ -259,7 +259,7 @@ describe('notifications: the provider is down', () => {
     await U.session('martsuper');
     await reachable(U, 'mart', smtp, sms, { phone: '+12135550101' });
   });
-  after(async () => { await srv?.cleanup(); await smtp?.stop(); await sms?.stop(); });
+  after(async () => { try { await srv?.cleanup(); } finally { await smtp?.stop(); await sms?.stop(); } });
 
   it('retries with backoff, dead-letters after the last try, and the escalation moves on at once', async () => {
     sms.setMode('error');
@@ -310,7 +310,7 @@ describe('notifications: SIGKILL in the middle of delivery', () => {
     const code = q[0].json.message.match(/code is (\d{6})/)[1];
     assert.equal((await U.as('mart').post(`/api/v1/me/contacts/${w.body.id}/verify`, { code })).status, 200);
   });
-  after(async () => { await srv?.cleanup(); await smtp?.stop(); await sms?.stop(); await hook?.stop(); });
+  after(async () => { try { await srv?.cleanup(); } finally { await smtp?.stop(); await sms?.stop(); await hook?.stop(); } });
 
   it('after a restart every pending message goes out, and nothing arrives twice as a new alert', async () => {
     hook.setMode('timeout'); // the webhook hangs: haven is mid-send when it dies
