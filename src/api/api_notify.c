@@ -24,6 +24,8 @@
 #include "notify/deliver.h"
 #include "notify/hub.h"
 #include "notify/oncall.h"
+#include "auth/account.h"
+#include "protocol/referral.h"
 #include "protocol/scheduler.h"
 
 static const principal *
@@ -611,6 +613,46 @@ api_alert_get(http_req *r)
         send_alert(r, id);
 }
 
+/* A responder (or supervisor) of the lead agency who acknowledges the page
+ * of a referral still open acknowledges the referral too: the protocol's
+ * acknowledgement, which calls the advocate. Anyone else (an administrator
+ * paged for a stalled server, say) only stops the escalation. */
+static hv_result
+ack_referral_too(store_conn *c, const crypt_keys *k, int64_t alert, int64_t user, const char *via,
+                 int64_t now)
+{
+    int64_t ref = 0;
+    store_val a[] = {SV_INTV(alert)};
+    hv_result r = store_query_int(c,
+                                  "SELECT a.referral_id FROM alert a JOIN referral r ON r.id = "
+                                  "a.referral_id WHERE a.id = ? AND a.kind = 'referral.assigned' "
+                                  "AND a.agency_id = r.lead_agency_id AND r.state = 'open'",
+                                  a, 1, &ref);
+    if (r == HV_ERR_NOTFOUND)
+        return HV_OK;
+    principal p = {.user_id = user, .mfa_ok = 1};
+    if (r == HV_OK)
+        r = account_user_agency(c, user, &p.agency_id);
+    if (r == HV_OK)
+        r = account_user_roles(c, user, &p.roles);
+    if (r != HV_OK)
+        return r;
+    hv_err e = {0};
+    json_t *ev = json_pack("{s:s}", "event", "acknowledge");
+    r = referral_event(c, &p, ref, ev, now, &e);
+    json_decref(ev);
+    if (r == HV_ERR_DENIED || r == HV_ERR_CONFLICT)
+        return HV_OK; /* not theirs to acknowledge: the page alone is */
+    audit_event au = {.actor_user_id = user,
+                      .actor_kind = via,
+                      .action = "referral.event",
+                      .object_type = "referral",
+                      .object_id = ref,
+                      .outcome = "ok",
+                      .reason = "acknowledge"};
+    return r == HV_OK ? audit_append(c, k, &au) : r;
+}
+
 typedef struct ack_in {
     int64_t alert, user, delivery;
     const char *via;
@@ -619,7 +661,6 @@ typedef struct ack_in {
 static hv_result
 do_ack(store_conn *c, http_req *r, void *ctx, int64_t *id, hv_err *e)
 {
-    (void)r;
     ack_in *a = ctx;
     int64_t now = clock_now_ms();
     *id = a->alert;
@@ -639,6 +680,8 @@ do_ack(store_conn *c, http_req *r, void *ctx, int64_t *id, hv_err *e)
     hv_result res = alert_ack(c, a->alert, a->user, a->via, now);
     if (res == HV_ERR_CONFLICT)
         hv_fail(e, res, NULL, "the alert is over already: nothing to acknowledge");
+    if (res == HV_OK)
+        res = ack_referral_too(c, api_app(r)->keys, a->alert, a->user, a->via, now);
     return res;
 }
 
@@ -915,6 +958,8 @@ api_sms_inbound(http_req *r)
             res = HV_ERR_NOTFOUND;
         if (res == HV_OK)
             res = alert_ack(c, alert, user, "sms", clock_now_ms());
+        if (res == HV_OK)
+            res = ack_referral_too(c, app->keys, alert, user, "sms", clock_now_ms());
         audit_event ev = api_event(r, "alert.ack", "alert", alert);
         ev.actor_user_id = user;
         ev.actor_kind = "sms";

@@ -203,6 +203,10 @@ describe('notifications: nobody acknowledges, each step on time', () => {
     assert.equal(okr.status, 200, okr.text);
     assert.equal(okr.body.alert.state, 'acknowledged');
     assert.equal((await srv.post(`/api/v1/ack/${link}`, {})).status, 410, 'a link works once');
+    // a supervisor of the lead agency acknowledging the page acknowledges the referral
+    const cs = await U.as('martsuper').get(`${REF}/${a.id}`);
+    assert.equal(cs.body.referral.state, 'acknowledged');
+    assert.ok(cs.body.timeline.some((t) => t.kind === 'referral.acknowledged'));
     const count = async () => (await U.as('martsuper').get('/api/v1/notifications')).body.items
       .filter((n) => n.referral_id === a.id && n.kind !== 'alert.reminder').length;
     const before2 = await count();
@@ -223,8 +227,8 @@ describe('notifications: nobody acknowledges, each step on time', () => {
     assert.equal(rem.length, 1);
     assert.match(rem[0].message, /Acknowledged, but not done/);
     // arriving meets the clock and resolves the alert
-    assert.equal((await U.as('mart').post(`${REF}/${a.id}/events`, { event: 'acknowledge' })).status, 200);
-    assert.equal((await U.as('mart').post(`${REF}/${a.id}/events`, { event: 'arrive', as: 'lead' })).status, 200);
+    const arrived = await U.as('mart').post(`${REF}/${a.id}/events`, { event: 'arrive', as: 'lead' });
+    assert.equal(arrived.status, 200, arrived.text);
     const all = (await U.as('martsuper').get('/api/v1/alerts?state=all')).body.items.filter((x) => x.referral_id === a.id && x.kind === 'referral.assigned');
     assert.ok(all.every((x) => x.state === 'resolved'), JSON.stringify(all));
   });
@@ -245,6 +249,7 @@ describe('notifications: nobody acknowledges, each step on time', () => {
     const al = (await U.as('mart').get('/api/v1/alerts?state=all')).body.items.find((x) => x.referral_id === b.id);
     assert.equal(al.state, 'acknowledged');
     assert.equal(al.ack_via, 'sms');
+    assert.equal((await U.as('mart').get(`${REF}/${b.id}`)).body.referral.state, 'acknowledged', 'the lead\'s reply acknowledges the referral');
   });
 });
 
