@@ -16,8 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_t *in = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);
     if (!in)
         return 0;
-    const record_desc *descs[] = {&account_user_desc, &account_station_desc,
-                                  &account_agency_desc};
+    const record_desc *descs[] = {&account_user_desc, &account_station_desc, &account_agency_desc};
     for (size_t i = 0; i < sizeof descs / sizeof descs[0]; i++) {
         for (int mode = REC_CREATE; mode <= REC_UPDATE; mode++) {
             json_t *out = NULL;

@@ -225,6 +225,17 @@ const http_route api_routes[] = {
 const int api_nroutes = (int)(sizeof api_routes / sizeof api_routes[0]);
 
 int64_t
+api_query_id(http_req *r, const char *name)
+{
+    const char *s = http_query(r, name);
+    if (!s || !*s)
+        return 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    return *end || v <= 0 ? -1 : (int64_t)v;
+}
+
+int64_t
 api_path_id(http_req *r)
 {
     int64_t id = http_param_id(r, 0);

@@ -46,6 +46,8 @@ typedef hv_result (*api_list_fn)(store_conn *c, http_req *r, int64_t id, json_t 
  * OBJECT_TYPE ID when ACTION is not NULL. */
 void api_send_list(http_req *r, api_list_fn fill, int64_t id, const char *action,
                    const char *object_type);
+/* Query parameter NAME as an id: 0 when absent, -1 when it is not one. */
+int64_t api_query_id(http_req *r, const char *name);
 /* Path parameter 0 as an id; answers 404 itself and returns 0 if it is not one. */
 int64_t api_path_id(http_req *r);
 haven_app *api_app(http_req *r);

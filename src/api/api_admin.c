@@ -193,16 +193,11 @@ void
 api_users_list(http_req *r)
 {
     session_info *si = api_who(r);
-    int64_t agency = 0;
-    const char *want = http_query(r, "agency_id");
-    if (want && *want) {
-        char *end;
-        long long v = strtoll(want, &end, 10);
-        if (*end || v <= 0) {
-            http_send_problem(r, 400, "invalid", "Invalid request", "agency_id", "an agency id");
-            return;
-        }
-        agency = (int64_t)v; /* filter: a rotation's members come from one agency */
+    /* a filter: a rotation's members come from one agency */
+    int64_t agency = api_query_id(r, "agency_id");
+    if (agency < 0) {
+        http_send_problem(r, 400, "invalid", "Invalid request", "agency_id", "an agency id");
+        return;
     }
     if (!policy_may_all(&si->p, ACT_READ, OBJ_USER)) {
         /* only one's own agency, if the policy allows that */

@@ -34,17 +34,6 @@ who(http_req *r)
     return &api_who(r)->p;
 }
 
-static int64_t
-query_id(http_req *r, const char *name)
-{
-    const char *s = http_query(r, name);
-    if (!s || !*s)
-        return 0;
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    return *end || v < 0 ? -1 : (int64_t)v;
-}
-
 /* A change: FN runs in a write transaction; on success the audit entry
  * (ACTION on OBJECT_TYPE, the id FN leaves in *ID) is appended and it
  * commits. Answers the error itself and returns it. */
@@ -102,7 +91,7 @@ fill_now(store_conn *c, http_req *r, int64_t agency, json_t **items)
 static void
 agency_list(http_req *r, api_list_fn fill)
 {
-    int64_t agency = query_id(r, "agency_id");
+    int64_t agency = api_query_id(r, "agency_id");
     if (agency < 0) {
         http_send_problem(r, 400, "invalid", "Invalid request", "agency_id", "an agency id");
         return;
@@ -120,7 +109,7 @@ api_oncall_now(http_req *r)
 static hv_result
 fill_gaps(store_conn *c, http_req *r, int64_t agency, json_t **items)
 {
-    int64_t days = query_id(r, "days");
+    int64_t days = api_query_id(r, "days");
     if (days <= 0 || days > 90)
         days = 14;
     int64_t now = clock_now_ms();
@@ -380,7 +369,7 @@ fill_policies(store_conn *c, http_req *r, int64_t agency, json_t **items)
 void
 api_policies_list(http_req *r)
 {
-    int64_t agency = query_id(r, "agency_id");
+    int64_t agency = api_query_id(r, "agency_id");
     if (agency == 0)
         agency = who(r)->agency_id; /* one's own agency by default */
     if (agency <= 0) {
@@ -473,18 +462,9 @@ policy_write(http_req *r, int64_t id)
     static const char *const known[] = {"agency_id",           "kind",  "name", "repeat",
                                         "ack_timeout_minutes", "steps", "id",   "applies_to",
                                         "updated_at",          NULL};
-    const char *key;
-    json_t *v;
-    json_object_foreach(r->json, key, v)
-    {
-        int ok = 0;
-        for (const char *const *k = known; *k; k++)
-            ok |= strcmp(*k, key) == 0;
-        if (!ok) {
-            hv_fail(&e, HV_ERR_INVALID, key, "unknown field");
-            http_send_err(r, HV_ERR_INVALID, &e);
-            return;
-        }
+    if (record_known_keys(r->json, known, &e) != HV_OK) {
+        http_send_err(r, HV_ERR_INVALID, &e);
+        return;
     }
     json_object_del(r->json, "id");
     json_object_del(r->json, "applies_to");
@@ -697,6 +677,15 @@ api_alert_ack(http_req *r)
         send_alert(r, id);
 }
 
+static hv_result
+three_ints(void *ctx, const store_row *row)
+{
+    int64_t *v = ctx;
+    for (int i = 0; i < 3; i++)
+        v[i] = store_row_int(row, i);
+    return HV_OK;
+}
+
 /* The delivery, alert and recipient of a link token; answers errors. */
 static int
 token_target(http_req *r, int64_t *delivery, int64_t *alert, int64_t *user, int64_t *used)
@@ -717,16 +706,14 @@ token_target(http_req *r, int64_t *delivery, int64_t *alert, int64_t *user, int6
     *alert = *user = *used = 0;
     store_val a[] = {SV_INTV(*delivery)};
     if (store_read(app->st, &c) == HV_OK) {
-        store_query_int(c,
-                        "SELECT COALESCE(n.alert_id, 0) FROM delivery d JOIN notification n ON "
-                        "n.id = d.notification_id WHERE d.id = ?",
-                        a, 1, alert);
-        store_query_int(c,
-                        "SELECT n.user_id FROM delivery d JOIN notification n ON n.id = "
-                        "d.notification_id WHERE d.id = ?",
-                        a, 1, user);
-        store_query_int(c, "SELECT COALESCE(ack_used_at, 0) FROM delivery WHERE id = ?", a, 1,
-                        used);
+        int64_t row[3] = {0, 0, 0};
+        store_query(c,
+                    "SELECT COALESCE(n.alert_id, 0), n.user_id, COALESCE(d.ack_used_at, 0) FROM "
+                    "delivery d JOIN notification n ON n.id = d.notification_id WHERE d.id = ?",
+                    a, 1, three_ints, row);
+        *alert = row[0];
+        *user = row[1];
+        *used = row[2];
         store_release(c);
     }
     if (!*alert) {
@@ -1014,16 +1001,9 @@ add_contact(store_conn *c, http_req *r, void *ctx, int64_t *id, hv_err *e)
 {
     contact_in *in = ctx;
     static const char *const known[] = {"kind", "target", "label", NULL};
-    const char *key;
-    json_t *v;
-    json_object_foreach(r->json, key, v)
-    {
-        int ok = 0;
-        for (const char *const *k = known; *k; k++)
-            ok |= strcmp(*k, key) == 0;
-        if (!ok)
-            return hv_fail(e, HV_ERR_INVALID, key, "unknown field");
-    }
+    hv_result res = record_known_keys(r->json, known, e);
+    if (res != HV_OK)
+        return res;
     return contact_add(
         c, api_app(r)->keys, who(r)->user_id, json_string_value(json_object_get(r->json, "kind")),
         json_string_value(json_object_get(r->json, "target")),

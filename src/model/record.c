@@ -649,3 +649,19 @@ record_time_col(const store_row *row, int col)
 {
     return store_row_isnull(row, col) ? json_null() : time_json(store_row_int(row, col));
 }
+
+hv_result
+record_known_keys(const json_t *in, const char *const *names, hv_err *e)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)in, key, v)
+    {
+        const char *const *n = names;
+        while (*n && strcmp(*n, key) != 0)
+            n++;
+        if (!*n)
+            return hv_fail(e, HV_ERR_INVALID, key, "unknown field");
+    }
+    return HV_OK;
+}

@@ -64,6 +64,11 @@ typedef struct record_desc {
 
 enum record_mode { REC_CREATE, REC_UPDATE };
 
+/* Refuses a key of IN not in NAMES (NULL-terminated): E names it. For bodies
+ * that are not one record (a rotation with its members, a policy with its
+ * steps). */
+hv_result record_known_keys(const json_t *in, const char *const *names, hv_err *e);
+
 /* Validates IN against DESC. On success *OUT is a new object with only the
  * declared, writable keys, values normalised (trimmed text; enum strings).
  * On failure E names the first bad field. */

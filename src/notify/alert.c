@@ -151,14 +151,11 @@ alert_policy_effective(store_conn *c, int64_t agency_id, const char *kind, json_
     if (r != HV_OK)
         return r;
     if (!p) {
-        const char *js = NULL;
-        for (size_t i = 0; i < sizeof default_policies / sizeof default_policies[0]; i++)
-            if (strcmp(default_policies[i].kind, kind) == 0 ||
-                (!js && strcmp(default_policies[i].kind, "*") == 0))
-                js = default_policies[i].json;
-        for (size_t i = 0; i < sizeof default_policies / sizeof default_policies[0]; i++)
-            if (strcmp(default_policies[i].kind, kind) == 0)
-                js = default_policies[i].json;
+        /* the kind's own built-in, else the "*" one (the table's last row) */
+        size_t n = sizeof default_policies / sizeof default_policies[0], i = 0;
+        while (i < n - 1 && strcmp(default_policies[i].kind, kind) != 0)
+            i++;
+        const char *js = default_policies[i].json;
         p = json_loads(js, 0, NULL);
         if (!p)
             return HV_ERR_NOMEM;

@@ -18,6 +18,7 @@ typedef struct rot {
     char tier[12], name[128], start_date[12], handoff[8];
     roster_rotation spec;
     int64_t member[MAX_MEMBERS];
+    int active[MAX_MEMBERS]; /* the member's account is not disabled */
     int n;
 } rot;
 
@@ -83,8 +84,10 @@ static hv_result
 member_row(void *ctx, const store_row *row)
 {
     rot *r = ctx;
-    if (r->n < MAX_MEMBERS)
+    if (r->n < MAX_MEMBERS) {
+        r->active[r->n] = store_row_int(row, 1) == 0;
         r->member[r->n++] = store_row_int(row, 0);
+    }
     return HV_OK;
 }
 
@@ -102,8 +105,8 @@ load_rots(store_conn *c, const char *where, const store_val *args, int nargs, ro
     for (int i = 0; r == HV_OK && i < l->n; i++) {
         store_val a[] = {SV_INTV(l->v[i].id)};
         r = store_query(c,
-                        "SELECT user_id FROM rotation_member WHERE rotation_id = ? ORDER BY "
-                        "position",
+                        "SELECT m.user_id, u.disabled FROM rotation_member m JOIN app_user u ON "
+                        "u.id = m.user_id WHERE m.rotation_id = ? ORDER BY m.position",
                         a, 1, member_row, &l->v[i]);
         l->v[i].spec.n_members = l->v[i].n > 0 ? l->v[i].n : 1;
     }
@@ -241,19 +244,10 @@ oncall_rotation_check(const json_t *body, hv_err *e)
     const json_t *v;
     json_array_foreach(ms, i, v) if (!json_is_integer(v)) return hv_fail(
         e, HV_ERR_INVALID, "member_ids", "member_ids holds user ids");
-    void *it = json_object_iter((json_t *)body);
     static const char *const known[] = {"agency_id",   "name",       "tier",
                                         "time_zone",   "start_date", "handoff",
                                         "shift_hours", "member_ids", NULL};
-    for (; it; it = json_object_iter_next((json_t *)body, it)) {
-        const char *k = json_object_iter_key(it);
-        int ok = 0;
-        for (const char *const *p = known; *p; p++)
-            ok |= strcmp(*p, k) == 0;
-        if (!ok)
-            return hv_fail(e, HV_ERR_INVALID, k, "unknown field");
-    }
-    return HV_OK;
+    return record_known_keys(body, known, e);
 }
 
 hv_result
@@ -599,6 +593,7 @@ typedef struct spans {
     roster_span *v;
     int n, cap;
     store_conn *c;
+    const rot *ro; /* the rotation each_shift walks */
     json_t *list;
 } spans;
 
@@ -620,9 +615,9 @@ spans_add(spans *sp, int64_t s, int64_t e)
 static hv_result
 covered_shift(void *ctx, int64_t s, int64_t e, int64_t user, int64_t index)
 {
-    (void)index;
+    (void)user;
     spans *sp = ctx;
-    return user_active(sp->c, user) ? spans_add(sp, s, e) : HV_OK;
+    return sp->ro->active[roster_member_of(&sp->ro->spec, index)] ? spans_add(sp, s, e) : HV_OK;
 }
 
 static hv_result
@@ -689,6 +684,7 @@ oncall_gaps(store_conn *c, int64_t agency_id, int64_t from, int64_t to, json_t *
         }
         spans sp = {.c = c};
         for (int k = 0; r == HV_OK && k < l.n; k++) {
+            sp.ro = &l.v[k];
             r = each_shift(&l.v[k], from, to, covered_shift, &sp);
             store_val o[] = {SV_INTV(l.v[k].id), SV_INTV(to), SV_INTV(from)};
             if (r == HV_OK)

@@ -47,13 +47,14 @@ deadline_start(store_conn *c, int64_t referral_id, const char *kind, int64_t sub
     if (warn < start)
         warn = start;
     /* a running clock of the same kind and subject is replaced */
+    int64_t replaced = 0;
     store_val s[] = {SV_INTV(start), SV_INTV(referral_id), SV_TEXTV(kind), SV_INTV(subject_id)};
     hv_result r = store_exec(c,
                              "UPDATE deadline SET state = 'stopped', stopped_at = ?, next_fire_at "
                              "= NULL WHERE referral_id = ? AND kind = ? AND COALESCE(subject_id, "
                              "0) = ? AND state IN ('running', 'missed')",
-                             s, 4, NULL);
-    if (r == HV_OK)
+                             s, 4, &replaced);
+    if (r == HV_OK && replaced > 0)
         r = alert_resolve_clocks(c, referral_id, NULL, "clock replaced", start);
     if (r != HV_OK)
         return r;
@@ -96,13 +97,14 @@ deadline_meet(store_conn *c, int64_t referral_id, const char *kind, int64_t subj
 hv_result
 deadline_stop(store_conn *c, int64_t referral_id, const char *kind, int64_t at)
 {
+    int64_t stopped = 0;
     store_val a[] = {SV_INTV(at), SV_INTV(referral_id), SV_TEXTV(kind), SV_TEXTV(kind)};
     hv_result r = store_exec(c,
                              "UPDATE deadline SET state = 'stopped', stopped_at = ?, next_fire_at "
                              "= NULL WHERE referral_id = ? AND (? IS NULL OR kind = ?) AND state "
                              "IN ('running', 'missed')",
-                             a, 4, NULL);
-    if (r == HV_OK)
+                             a, 4, &stopped);
+    if (r == HV_OK && stopped > 0)
         r = alert_resolve_clocks(c, referral_id, NULL, "clock stopped", at);
     return r;
 }

@@ -76,7 +76,8 @@ resolve_alert(int64_t id, const char *component)
     else
         store_rollback(c);
     if (r != HV_OK)
-        log_event(LOG_ERROR, "stalled alert not resolved", json_pack("{s:s}", "error", hv_strerror(r)));
+        log_event(LOG_ERROR, "stalled alert not resolved",
+                  json_pack("{s:s}", "error", hv_strerror(r)));
     log_event(LOG_INFO, "recovered", json_pack("{s:s}", "component", component));
 }
 
