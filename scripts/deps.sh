@@ -28,7 +28,7 @@ haven_deps() (
     # requires cmocka at configure time, so a plain build needs it.
     local -a run_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
         libsodium-dev libinih-dev libsqlite3-dev libgnutls28-dev libcurl4-openssl-dev
-        sqlite3 ca-certificates libcmocka-dev tzdata libical-dev)
+        sqlite3 ca-certificates libcmocka-dev tzdata libical-dev libxlsxwriter-dev)
     local -a test_pkgs=(libcmocka-dev chromium postgresql python3-aiosmtpd openssl)
     # bench/http.sh also uses curl and Debian's python3; bench/sse.mjs node.
     local -a bench_pkgs=(wrk nginx-light hyperfine curl python3)
@@ -102,6 +102,17 @@ haven_deps() (
             fi
             rm -f "$log"
         fi
+        # Front-end libraries are served from web/vendor (not committed):
+        # copied from node_modules whenever npm has installed a newer one.
+        local src dst
+        for src in node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md; do
+            [[ -f $src ]] || continue
+            dst=web/vendor/chart.js/${src##*/}
+            if [[ ! -f $dst || $src -nt $dst ]]; then
+                mkdir -p "${dst%/*}"
+                cp -p "$src" "$dst"
+            fi
+        done
     fi
 )
 

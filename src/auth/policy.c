@@ -80,6 +80,11 @@ static const rule rules[] = {
 
     /* figures and the directory */
     {ROLE(ANALYST), OBJ_AGGREGATE, R, SC_ANY, 0},
+    {ROLE(ADMINISTRATOR), OBJ_AGGREGATE, R, SC_ANY, 0},
+    /* The trackers are the program office's: analysts and administrators
+     * keep them; supervisors read them. */
+    {ROLE(ANALYST) | ROLE(ADMINISTRATOR), OBJ_PROGRAM, R | C | U, SC_ANY, 0},
+    {ROLE(SUPERVISOR), OBJ_PROGRAM, R, SC_ANY, 0},
     {ROLE(DIRECTORY_EDITOR), OBJ_DIRECTORY, R | C | U, SC_ANY, 0},
 };
 
@@ -150,7 +155,7 @@ policy_object_name(policy_object obj)
 {
     static const char *const names[OBJ__MAX] = {
         "agency",    "station",   "user", "audit",  "clock",  "case",
-        "aggregate", "directory", "beds", "arrest", "oncall",
+        "aggregate", "directory", "beds", "arrest", "oncall", "program",
     };
     return obj < OBJ__MAX ? names[obj] : "unknown";
 }

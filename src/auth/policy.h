@@ -24,6 +24,7 @@ typedef enum policy_object {
     OBJ_BEDS,      /* the SODA/PAD bed board and capacities */
     OBJ_ARREST,    /* arrest records (by station's agency) */
     OBJ_ONCALL,    /* the on-call lists (by agency) */
+    OBJ_PROGRAM,   /* the expansion and deliverables trackers */
     OBJ__MAX
 } policy_object;
 

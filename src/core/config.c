@@ -78,6 +78,8 @@ static const conf_key conf_keys[] = {
          "fsync every commit (survives power loss, not only crashes)"),
     STR("county", "timezone", timezone, "America/Los_Angeles",
         "time zone of the times in notifications (a tz database name)"),
+    NUM("report", "suppression_threshold", suppression_threshold, 2, 1000, "11",
+        "de-identified figures: counts from 1 to this minus one are suppressed"),
     STR("notify", "public_url", public_url, "http://localhost:8080",
         "haven's address as people reach it: links in messages start with it"),
     NUM("notify", "workers", notify_workers, 1, 64, "8",

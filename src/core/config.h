@@ -40,6 +40,8 @@ typedef struct haven_config {
     int db_synchronous_full;
     /* [county] */
     char timezone[64];
+    /* [report] */
+    long suppression_threshold;
     /* [notify] */
     char public_url[256];
     long notify_workers;

@@ -455,6 +455,66 @@ const migration migrations[] = {
      "CREATE INDEX delivery_notification ON delivery (notification_id);\n"
      "CREATE INDEX delivery_contact ON delivery (contact_id, id);\n",
      NULL, NULL},
+    {4, "outcomes: the per-referral rollup, jurisdictions, deliverables",
+     /* One row per referral: what the dashboard counts, kept current in the
+      * same transaction as every change to the case (report/facts.c). seq
+      * grows with every write, so a server's in-memory copy catches up by
+      * reading only the rows changed since it last looked. */
+     "CREATE TABLE referral_fact (\n"
+     "  referral_id {BIGINT} PRIMARY KEY REFERENCES referral(id),\n"
+     "  seq {BIGINT} NOT NULL,\n"
+     "  day INTEGER NOT NULL,\n"
+     "  identifying_agency_id {BIGINT} NOT NULL,\n"
+     "  station_id {BIGINT},\n"
+     "  lead_agency_id {BIGINT} NOT NULL,\n"
+     "  person_id {BIGINT} NOT NULL,\n"
+     "  nth INTEGER NOT NULL,\n"
+     "  age INTEGER,\n"
+     "  gender TEXT,\n"
+     "  identified_how TEXT,\n"
+     "  decision TEXT,\n"
+     "  jh_reason TEXT,\n"
+     "  status_72h TEXT,\n"
+     "  whereabouts TEXT,\n"
+     "  closed INTEGER NOT NULL DEFAULT 0,\n"
+     "  lead_state TEXT,\n"
+     "  lead_minutes INTEGER,\n"
+     "  advocate_state TEXT,\n"
+     "  advocate_minutes INTEGER,\n"
+     "  exam_state TEXT,\n"
+     "  exam_minutes INTEGER,\n"
+     "  s72_state TEXT,\n"
+     "  s72_minutes INTEGER\n"
+     ");\n"
+     "CREATE INDEX referral_fact_seq ON referral_fact (seq);\n"
+     "CREATE INDEX arrest_youth ON arrest (youth_id);\n"
+     "CREATE TABLE jurisdiction (\n"
+     "  id {ID},\n"
+     "  name TEXT NOT NULL UNIQUE,\n"
+     "  kind TEXT NOT NULL,\n"
+     "  station_id {BIGINT} REFERENCES station(id),\n"
+     "  served_by_id {BIGINT} REFERENCES jurisdiction(id),\n"
+     "  population INTEGER,\n"
+     "  status TEXT NOT NULL,\n"
+     "  planned_date TEXT,\n"
+     "  go_live_date TEXT,\n"
+     "  notes TEXT,\n"
+     "  created_at {BIGINT} NOT NULL,\n"
+     "  updated_at {BIGINT} NOT NULL\n"
+     ");\n"
+     "CREATE TABLE deliverable (\n"
+     "  id {ID},\n"
+     "  title TEXT NOT NULL,\n"
+     "  description TEXT,\n"
+     "  owner TEXT NOT NULL,\n"
+     "  owner_agency_id {BIGINT} REFERENCES agency(id),\n"
+     "  due_date TEXT NOT NULL,\n"
+     "  status TEXT NOT NULL,\n"
+     "  completed_on TEXT,\n"
+     "  created_at {BIGINT} NOT NULL,\n"
+     "  updated_at {BIGINT} NOT NULL\n"
+     ");\n",
+     NULL, NULL},
 };
 
 const int migrations_count = (int)(sizeof migrations / sizeof migrations[0]);
