@@ -137,7 +137,7 @@ clock_outcome(const clock_row *cr, int64_t *minutes)
     if (!cr->state[0])
         return NULL;
     if (strcmp(cr->state, "met") == 0 && cr->met >= 0) {
-        *minutes = (cr->met - cr->started) / 60000;
+        *minutes = (cr->met - cr->started + 30000) / 60000; /* to the nearest minute */
         return cr->met <= cr->due ? "on_time" : "late";
     }
     if (strcmp(cr->state, "missed") == 0)
