@@ -165,9 +165,9 @@ static hv_result
 default_status(int64_t id, json_t *vals, hv_err *e)
 {
     json_t *s = json_object_get(vals, "status");
-    if (s && json_is_null(s) && id)
+    if (id && s && json_is_null(s))
         return hv_fail(e, HV_ERR_INVALID, "status", "'status' must not be empty");
-    if (!s || json_is_null(s))
+    if (!id && (!s || json_is_null(s)))
         json_object_set_new(vals, "status", json_string("not_started"));
     return HV_OK;
 }
