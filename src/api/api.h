@@ -161,6 +161,18 @@ void api_rules_create(http_req *r);
 void api_rule_delete(http_req *r);
 void api_test_stall(http_req *r);
 
+void api_jurisdictions_list(http_req *r);
+void api_jurisdictions_create(http_req *r);
+void api_jurisdiction_get(http_req *r);
+void api_jurisdiction_update(http_req *r);
+void api_deliverables_list(http_req *r);
+void api_deliverables_create(http_req *r);
+void api_deliverable_get(http_req *r);
+void api_deliverable_update(http_req *r);
+void api_program_get(http_req *r);
+/* The OpenAPI schemas of the program routes (api_program.c). */
+void api_program_schemas(json_t *schemas);
+
 /* The live-event pump (api_events.c). */
 hv_result api_events_start(haven_app *app);
 void api_events_stop(void);

@@ -161,6 +161,16 @@ operation(const http_route *rt)
         {"GET", "/api/v1/events", "Last-Event-ID", "header", "string",
          "the last event id seen, to replay what was missed"},
         {"GET", "/api/v1/arrests", "q", "query", "string", "text in charge code or description"},
+        {"GET", "/api/v1/jurisdictions", "kind", "query", "string",
+         "lasd_station, contract_city, city_police or unincorporated"},
+        {"GET", "/api/v1/jurisdictions", "status", "query", "string",
+         "not_started, planning, training or live"},
+        {"GET", "/api/v1/jurisdictions", "q", "query", "string", "text in the name"},
+        {"GET", "/api/v1/deliverables", "status", "query", "string",
+         "not_started, in_progress, blocked or done"},
+        {"GET", "/api/v1/deliverables", "overdue", "query", "boolean",
+         "true: only overdue ones; false: only those not overdue"},
+        {"GET", "/api/v1/deliverables", "q", "query", "string", "text in the title or owner"},
     };
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
         if (strcmp(rt->method, extra[i].method) == 0 && strcmp(rt->pattern, extra[i].pattern) == 0)
@@ -458,6 +468,7 @@ api_openapi(void)
     add_record(schemas, "Station", &account_station_desc);
     add_record(schemas, "User", &account_user_desc);
     protocol_schemas(schemas);
+    api_program_schemas(schemas);
     json_object_set_new(schemas, "LoginInput", record_schema(&input_login, 1));
     json_object_set_new(schemas, "PasswordChange", record_schema(&input_password_change, 1));
     json_object_set_new(schemas, "PasswordReset", record_schema(&input_password_reset, 1));

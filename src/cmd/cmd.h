@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "core/crypt.h"
+#include "core/err.h"
 #include "store/store.h"
 
 int cmd_serve(int argc, char **argv);
@@ -31,5 +32,9 @@ void cmd_password_cost(const haven_config *cfg);
 int cmd_read_line(char *out, size_t outsz);
 /* A random password of 20 characters from an unambiguous alphabet. */
 void cmd_random_password(char out[24]);
+
+/* The demo's expansion and deliverables trackers (demo_program.c), in the
+ * caller's write transaction, after the demo's agencies and stations. */
+hv_result demo_program(store_conn *c, hv_err *e);
 
 #endif
