@@ -138,6 +138,10 @@ const http_route api_routes[] = {
      "The outcomes dashboard: de-identified figures for a period (?from=, ?to= as YYYY-MM-DD or "
      "YYYY-MM; ?agency_id=, ?station_id=, ?lead_agency_id= as comma lists)",
      NULL, "Outcomes", 200},
+    {"GET", "/api/v1/exports/{report}", api_exports_get, A, "outcomes",
+     "A report as a file: report outcomes (with the dashboard's filters) or program; "
+     "?format=csv|xlsx; ?table=ID for one table (CSV without it: every table, long format)",
+     NULL, NULL, 200},
     {"GET", "/api/v1/notifications", api_notifications_list, A, "protocol",
      "The caller's notifications, newest first (unread=1)", NULL, "NotificationList", 200},
     {"POST", "/api/v1/notifications/{id}/read", api_notification_read, A, "protocol",

@@ -120,6 +120,7 @@ void api_placement_end(http_req *r);
 void api_youth_matches(http_req *r);
 void api_tasks(http_req *r);
 void api_outcomes_get(http_req *r);
+void api_exports_get(http_req *r);
 void api_notifications_list(http_req *r);
 void api_notification_read(http_req *r);
 void api_events(http_req *r);

@@ -11,7 +11,9 @@
 #include "api/api.h"
 #include "core/clock.h"
 #include "core/zone.h"
+#include "report/export.h"
 #include "report/facts.h"
+#include "report/program.h"
 #include "report/outcomes.h"
 
 /* "YYYY-MM-DD", or "YYYY-MM" (its first day, or its last when END). */
@@ -148,4 +150,122 @@ api_outcomes_get(http_req *r)
         return;
     api_audit(r, "outcomes.read", "outcomes", 0);
     http_send_json(r, 200, doc);
+}
+
+/* ---- exports ---------------------------------------------------------------------- */
+
+/* The trackers' summary document, or NULL after answering an error. */
+static json_t *
+program_for(http_req *r)
+{
+    if (!api_allow(r, ACT_READ, OBJ_PROGRAM, &(policy_ctx){0}, 0))
+        return NULL;
+    int y, m, d;
+    zone_civil_from_days(facts_day(clock_now_ms()), &y, &m, &d);
+    char today[16];
+    snprintf(today, sizeof today, "%04d-%02d-%02d", y, m, d);
+    store_conn *c = NULL;
+    json_t *doc = NULL;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = program_report(c, today, &doc);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        http_send_err(r, res, NULL);
+        return NULL;
+    }
+    return doc;
+}
+
+static void
+send_file(http_req *r, buf *b, const char *ctype, const char *name)
+{
+    char disp[200];
+    snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", name);
+    http_set_header(r, "Content-Disposition", disp);
+    http_set_header(r, "Cache-Control", "no-store");
+    http_send_bytes(r, 200, ctype, b->data, b->len, 1);
+}
+
+void
+api_exports_get(http_req *r)
+{
+    const char *report = http_param(r, 0);
+    const char *format = http_query(r, "format");
+    const char *table_id = http_query(r, "table");
+    if (!format || (strcmp(format, "csv") != 0 && strcmp(format, "xlsx") != 0)) {
+        http_send_problem(r, 400, "invalid", "Invalid request", "format",
+                          "format must be csv or xlsx");
+        return;
+    }
+    json_t *doc = NULL;
+    char base[96];
+    if (report && strcmp(report, "outcomes") == 0) {
+        if (!(doc = outcomes_for(r)))
+            return;
+        const char *from =
+            json_string_value(json_object_get(json_object_get(doc, "period"), "from"));
+        const char *to = json_string_value(json_object_get(json_object_get(doc, "period"), "to"));
+        json_object_set_new(doc, "title", json_string("CSEC First Responder Protocol: outcomes"));
+        snprintf(base, sizeof base, "haven-outcomes-%s-to-%s", from ? from : "", to ? to : "");
+    } else if (report && strcmp(report, "program") == 0) {
+        if (!(doc = program_for(r)))
+            return;
+        snprintf(base, sizeof base, "haven-program");
+    } else {
+        http_send_problem(r, 404, "not_found", "Not found", NULL,
+                          "there is no such report (outcomes, program)");
+        return;
+    }
+    json_t *one = NULL;
+    if (table_id && *table_id) {
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(doc, "tables"), i, t)
+        {
+            const char *id = json_string_value(json_object_get(t, "id"));
+            if (id && strcmp(id, table_id) == 0)
+                one = t;
+        }
+        if (!one) {
+            json_decref(doc);
+            http_send_problem(r, 400, "invalid", "Invalid request", "table",
+                              "the report has no table with that id");
+            return;
+        }
+    }
+    buf b;
+    buf_init(&b, 64u << 20);
+    hv_err e = {0};
+    hv_result res;
+    char name[160];
+    const char *ctype;
+    if (strcmp(format, "csv") == 0) {
+        res = one ? export_csv_table(one, &b, &e) : export_csv_doc(doc, &b, &e);
+        snprintf(name, sizeof name, "%s%s%s.csv", base, one ? "-" : "", one ? table_id : "");
+        ctype = "text/csv; charset=utf-8";
+    } else {
+        json_t *sub = doc;
+        if (one) {
+            sub = json_deep_copy(doc);
+            json_t *only = json_array();
+            json_array_append(only, one);
+            json_object_set_new(sub, "tables", only);
+        }
+        res = export_xlsx_doc(sub, &b, &e);
+        if (sub != doc)
+            json_decref(sub);
+        snprintf(name, sizeof name, "%s%s%s.xlsx", base, one ? "-" : "", one ? table_id : "");
+        ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    }
+    json_decref(doc);
+    if (res != HV_OK) {
+        buf_free(&b);
+        http_send_err(r, res, &e);
+        return;
+    }
+    api_audit(r, "export.download", report, 0);
+    send_file(r, &b, ctype, name);
+    buf_free(&b);
 }

@@ -271,6 +271,36 @@ describe('outcomes on a hand-built fixture', () => {
     assert.equal(headline(d, 'unique_individuals').value, 5);
   });
 
+  // (after the seventh recovery above: youth E, 13)
+  it('exports: one table as CSV, every table as XLSX or long CSV, suppressed cells as *', async () => {
+    const csv = await U.as('analyst').get(`/api/v1/exports/outcomes?format=csv&table=age&${both()}`);
+    assert.equal(csv.status, 200, csv.text);
+    assert.match(csv.headers.get('content-type'), /^text\/csv/);
+    assert.match(csv.headers.get('content-disposition'), /attachment; filename="haven-outcomes-2014-07-01-to-2015-06-30-age\.csv"/);
+    const lines = csv.text.split('\r\n');
+    assert.equal(lines[0], 'Age,Recoveries,Share');
+    assert.ok(lines.includes('14,2,28.6%'), csv.text);
+    assert.ok(lines.includes('16,*,*'), csv.text);
+    assert.ok(lines.includes('Total,7,100.0%'), csv.text);
+    assert.doesNotMatch(csv.text, /Fixture/, 'no names in an export');
+    const long = await U.as('analyst').get(`/api/v1/exports/outcomes?format=csv&${both()}`);
+    assert.equal(long.status, 200);
+    assert.match(long.text, /^table_id,table,row,column,value\r\n/);
+    assert.match(long.text, /charges,[^\r]*,WIC 602,Arrests,\*/);
+    const x = await U.as('analyst').request('GET', `/api/v1/exports/outcomes?format=xlsx&${both()}`);
+    assert.equal(x.status, 200);
+    assert.equal(x.headers.get('content-type'), 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    assert.match(x.headers.get('content-disposition'), /\.xlsx"$/);
+    assert.ok(x.text.startsWith('PK'), 'a ZIP file');
+    const prog = await U.as('analyst').get('/api/v1/exports/program?format=csv&table=deliverables');
+    assert.equal(prog.status, 200, prog.text);
+    expectProblem(assert, await U.as('analyst').get('/api/v1/exports/outcomes?format=pdf'), 400, 'invalid', 'format');
+    expectProblem(assert, await U.as('analyst').get('/api/v1/exports/outcomes?format=csv&table=nope'), 400, 'invalid', 'table');
+    assert.equal((await U.as('analyst').get('/api/v1/exports/secrets?format=csv')).status, 404);
+    assert.equal((await U.as('responder').get('/api/v1/exports/outcomes?format=csv')).status, 403);
+    assert.equal((await U.as('hotline').get('/api/v1/exports/program?format=xlsx')).status, 403);
+  });
+
   it('validation names the field; only aggregate readers may look; each read is audited', async () => {
     expectProblem(assert, await U.as('analyst').get('/api/v1/outcomes?from=2015-13-01'), 400, 'invalid', 'from');
     expectProblem(assert, await U.as('analyst').get('/api/v1/outcomes?to=yesterday'), 400, 'invalid', 'to');
