@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -660,7 +661,9 @@ sheet_name(xlsx *x, const char *title, size_t index)
         snprintf(suffix, sizeof suffix, " (%u)", k);
         cut_chars(base, SHEET_NAME_MAX - strlen(suffix), cut, sizeof cut);
         trim_name(cut);
-        snprintf(name, SHEET_NAME_SIZE, "%s%s", cut, suffix);
+        /* fits: at most SHEET_NAME_MAX characters of at most 4 bytes */
+        if ((size_t)snprintf(name, SHEET_NAME_SIZE, "%s%s", cut, suffix) >= SHEET_NAME_SIZE)
+            name[0] = '\0';
     }
     x->nnames++;
 }
