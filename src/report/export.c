@@ -256,7 +256,7 @@ number_text(const cell *c, col_type type, char *out, size_t outsz)
         snprintf(out, outsz, "%" JSON_INTEGER_FORMAT, c->i);
     } else if (type == COL_COUNT) {
         snprintf(out, outsz, "%.0f", round(c->num));
-    } else if (type == COL_PERCENT) {
+    } else if (type == COL_PERCENT && isfinite(c->num * 100.0)) {
         snprintf(out, outsz, "%.1f%%", c->num * 100.0);
     } else if (c->is_int) {
         snprintf(out, outsz, "%" JSON_INTEGER_FORMAT, c->i);
@@ -707,6 +707,14 @@ parse_date(const char *s, lxw_datetime *d)
     return d->year >= 1900; /* Excel has no earlier dates */
 }
 
+/* V rounded to 1/SCALE, or V itself where that would overflow. */
+static double
+rounded(double v, double scale)
+{
+    double r = round(v * scale) / scale;
+    return isfinite(r) ? r : v;
+}
+
 /* Writes one cell; *WIDTH grows to fit what it shows. */
 static lxw_error
 xlsx_cell(xlsx *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const cell *c, col_type type,
@@ -728,11 +736,10 @@ xlsx_cell(xlsx *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const cell *
             return worksheet_write_number(ws, row, col, c->is_int ? (double)c->i : round(c->num),
                                           x->cell[FMT_COUNT][bold]);
         case COL_PERCENT:
-            return worksheet_write_number(ws, row, col, round(c->num * 1000.0) / 1000.0,
+            return worksheet_write_number(ws, row, col, rounded(c->num, 1000.0),
                                           x->cell[FMT_PERCENT][bold]);
         default:
-            return worksheet_write_number(ws, row, col,
-                                          c->is_int ? c->num : round(c->num * 100.0) / 100.0,
+            return worksheet_write_number(ws, row, col, c->is_int ? c->num : rounded(c->num, 100.0),
                                           x->cell[FMT_NUMBER][bold]);
         }
     case CELL_TEXT: {

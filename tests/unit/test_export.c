@@ -179,6 +179,12 @@ test_csv_numbers(void **state)
                              "0,2.5,0.0%,2,\r\n"
                              "-7,3,12.3%,0.1,\r\n");
     free(csv);
+    /* a share too large to scale is written as the number it is, never "inf" */
+    csv = csv_of("{\"id\": \"n\", \"columns\": [{\"key\": \"p\", \"type\": \"percent\"}],"
+                 " \"rows\": [{\"p\": 1e307}, {\"p\": -1e307}]}");
+    assert_null(strstr(csv, "inf"));
+    assert_rectangular(csv);
+    free(csv);
 }
 
 /* A key listed in "suppressed" prints "*" even when a value slipped through. */
