@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -255,7 +256,7 @@ number_text(const cell *c, col_type type, char *out, size_t outsz)
         snprintf(out, outsz, "%" JSON_INTEGER_FORMAT, c->i);
     } else if (type == COL_COUNT) {
         snprintf(out, outsz, "%.0f", round(c->num));
-    } else if (type == COL_PERCENT) {
+    } else if (type == COL_PERCENT && isfinite(c->num * 100.0)) {
         snprintf(out, outsz, "%.1f%%", c->num * 100.0);
     } else if (c->is_int) {
         snprintf(out, outsz, "%" JSON_INTEGER_FORMAT, c->i);
@@ -660,7 +661,9 @@ sheet_name(xlsx *x, const char *title, size_t index)
         snprintf(suffix, sizeof suffix, " (%u)", k);
         cut_chars(base, SHEET_NAME_MAX - strlen(suffix), cut, sizeof cut);
         trim_name(cut);
-        snprintf(name, SHEET_NAME_SIZE, "%s%s", cut, suffix);
+        /* fits: at most SHEET_NAME_MAX characters of at most 4 bytes */
+        if ((size_t)snprintf(name, SHEET_NAME_SIZE, "%s%s", cut, suffix) >= SHEET_NAME_SIZE)
+            name[0] = '\0';
     }
     x->nnames++;
 }
@@ -704,6 +707,14 @@ parse_date(const char *s, lxw_datetime *d)
     return d->year >= 1900; /* Excel has no earlier dates */
 }
 
+/* V rounded to 1/SCALE, or V itself where that would overflow. */
+static double
+rounded(double v, double scale)
+{
+    double r = round(v * scale) / scale;
+    return isfinite(r) ? r : v;
+}
+
 /* Writes one cell; *WIDTH grows to fit what it shows. */
 static lxw_error
 xlsx_cell(xlsx *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const cell *c, col_type type,
@@ -725,11 +736,10 @@ xlsx_cell(xlsx *x, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const cell *
             return worksheet_write_number(ws, row, col, c->is_int ? (double)c->i : round(c->num),
                                           x->cell[FMT_COUNT][bold]);
         case COL_PERCENT:
-            return worksheet_write_number(ws, row, col, round(c->num * 1000.0) / 1000.0,
+            return worksheet_write_number(ws, row, col, rounded(c->num, 1000.0),
                                           x->cell[FMT_PERCENT][bold]);
         default:
-            return worksheet_write_number(ws, row, col,
-                                          c->is_int ? c->num : round(c->num * 100.0) / 100.0,
+            return worksheet_write_number(ws, row, col, c->is_int ? c->num : rounded(c->num, 100.0),
                                           x->cell[FMT_NUMBER][bold]);
         }
     case CELL_TEXT: {

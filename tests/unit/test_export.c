@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -177,6 +178,12 @@ test_csv_numbers(void **state)
                              "20,1.23,0.1%,72,2025-03-01\r\n"
                              "0,2.5,0.0%,2,\r\n"
                              "-7,3,12.3%,0.1,\r\n");
+    free(csv);
+    /* a share too large to scale is written as the number it is, never "inf" */
+    csv = csv_of("{\"id\": \"n\", \"columns\": [{\"key\": \"p\", \"type\": \"percent\"}],"
+                 " \"rows\": [{\"p\": 1e307}, {\"p\": -1e307}]}");
+    assert_null(strstr(csv, "inf"));
+    assert_rectangular(csv);
     free(csv);
 }
 
@@ -598,9 +605,9 @@ test_xlsx_sheet_names(void **state)
 {
     xfix *f = *state;
     static const char *const titles[] = {
-        "Arrests before and after the protocol", /* 37 characters */
-        "Arrests before and after the protocol",
-        "ARRESTS BEFORE AND AFTER THE PROTOCOL",
+        "Arrests before and after protocol launch", /* 40 characters */
+        "Arrests before and after protocol launch",
+        "ARRESTS BEFORE AND AFTER PROTOCOL LAUNCH",
         "Summary",
         "History",
         "Referrals [by agency]: who/what\\why?*",
@@ -617,9 +624,9 @@ test_xlsx_sheet_names(void **state)
     char *lines = xlsx_lines(f, doc);
     static const char *const want[] = {
         "Summary",
-        "Arrests before and after the pr",
-        "Arrests before and after th (2)",
-        "ARRESTS BEFORE AND AFTER TH (3)",
+        "Arrests before and after protoc",
+        "Arrests before and after pr (2)",
+        "ARRESTS BEFORE AND AFTER PR (3)",
         "Summary (2)",
         "History (2)",
         "Referrals (by agency)- who-what",
@@ -637,8 +644,28 @@ test_xlsx_sheet_names(void **state)
             fail_msg("no sheet \"%s\" after offset %td in:\n%s", want[i], at - lines, lines);
         at = hit + strlen(line);
     }
+    /* whatever the titles: at most 31 characters, unique without case */
+    char names[16][128];
+    size_t n = 0;
+    for (const char *p = lines; (p = strstr(p, "sheet\t")) != NULL; p++) {
+        if (p != lines && p[-1] != '\n')
+            continue;
+        const char *name = p + 6, *end = strchr(name, '\n');
+        assert_true(n < 16 && end && (size_t)(end - name) < sizeof names[0]);
+        memcpy(names[n], name, (size_t)(end - name));
+        names[n][end - name] = '\0';
+        size_t chars = 0;
+        for (const char *c = names[n]; *c; c++)
+            chars += ((unsigned char)*c & 0xc0) != 0x80;
+        assert_true(chars >= 1 && chars <= 31);
+        assert_null(strpbrk(names[n], "[]:*?/\\"));
+        for (size_t k = 0; k < n; k++)
+            assert_true(strcasecmp(names[k], names[n]) != 0);
+        n++;
+    }
+    assert_int_equal(n, sizeof want / sizeof want[0]);
     /* each sheet holds its own table */
-    assert_line(lines, "cell\tArrests before and after th (2)!A2\t1\tGeneral\t");
+    assert_line(lines, "cell\tArrests before and after pr (2)!A2\t1\tGeneral\t");
     assert_line(lines, "cell\tTable 9!A2\t8\tGeneral\t");
     free(lines);
     json_decref(doc);
