@@ -229,6 +229,14 @@ operation(const http_route *rt)
     }
     if (strcmp(rt->pattern, "/api/v1/referrals/{id}") == 0 && strcmp(rt->method, "PATCH") == 0)
         json_object_set_new(responses, "428", problem_response("If-Match is required"));
+    if (strcmp(rt->tag, "program") == 0 && strcmp(rt->method, "GET") == 0 &&
+        (strcmp(rt->pattern, "/api/v1/jurisdictions") == 0 ||
+         strcmp(rt->pattern, "/api/v1/deliverables") == 0))
+        json_object_set_new(responses, "400",
+                            problem_response("a filter that is not one; names the parameter"));
+    if (strncmp(rt->pattern, "/api/v1/jurisdictions", 21) == 0 && strcmp(rt->method, "GET") != 0)
+        json_object_set_new(responses, "409",
+                            problem_response("a jurisdiction of that name exists (field name)"));
     if (strcmp(rt->pattern, "/readyz") == 0)
         json_object_set_new(responses, "503", json_pack("{s:s}", "description", "not ready"));
     json_object_set_new(op, "responses", responses);

@@ -152,6 +152,27 @@ describe('expansion and deliverables pages', () => {
     await live.waitFor();
     assert.equal(await live.locator('td[data-label="Went live"]').textContent(), '2026-10-05');
     assert.equal(await live.locator('.badge-status--live').textContent(), 'Live');
+
+    /* a new contract city: the served-by choice appears for an area */
+    await page.getByRole('button', { name: 'New jurisdiction' }).click();
+    const add = page.getByRole('dialog');
+    await add.getByLabel('Name').fill('City of Cerritos');
+    assert.equal(await add.getByLabel('Served by (LASD station)').isVisible(), false);
+    await add.getByLabel('Kind').selectOption('contract_city');
+    await add.getByLabel('Served by (LASD station)').selectOption({ label: 'LASD Lakewood Station' });
+    await add.getByLabel('Protocol status').selectOption('planning');
+    assert.equal(await add.getByLabel('Went live on').isVisible(), false);
+    await add.getByLabel('Planned go-live (optional)').fill('2027-03-01');
+    await add.getByLabel('Residents (optional)').fill('49000');
+    await add.getByRole('button', { name: 'Create jurisdiction' }).click();
+    await page.getByRole('status').filter({ hasText: 'City of Cerritos saved: Planning.' }).waitFor();
+    await page.locator('#filter-status').selectOption('');
+    await page.locator('#filter-kind').selectOption('contract_city');
+    const cerritos = page.locator('tr', { has: page.getByRole('rowheader', { name: 'City of Cerritos' }) });
+    await cerritos.waitFor();
+    assert.equal(await cerritos.locator('td[data-label="Served by"]').textContent(), 'LASD Lakewood Station');
+    assert.equal(await cerritos.locator('td[data-label="Residents"]').textContent(), '49,000');
+    assert.equal(await page.locator('#fig-live .figure-value').textContent(), '21 of 48');
     await assertAccessible(page, '/expansion after the edit');
     assertClean(page, '/expansion');
   });

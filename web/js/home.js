@@ -10,6 +10,8 @@ const DESCRIPTIONS = {
   '/board': 'Every open referral with its clocks, live.',
   '/intake': 'The CSEC Expedited Form: start a response.',
   '/beds': 'SODA/PAD beds free now.',
+  '/expansion': 'Where the protocol is live, planned and coming: coverage and timeline.',
+  '/deliverables': 'The ILT\'s protocols and products: owners, due dates, what is overdue.',
   '/admin/users': 'Create accounts, change roles, unlock, disable.',
   '/admin/agencies': 'The agencies that take part in the protocol.',
   '/admin/stations': 'Law-enforcement stations and their go-live dates.',
