@@ -10,6 +10,8 @@ const DESCRIPTIONS = {
   '/board': 'Every open referral with its clocks, live.',
   '/intake': 'The CSEC Expedited Form: start a response.',
   '/beds': 'SODA/PAD beds free now.',
+  '/outcomes': 'The protocol dashboard: recoveries, decisions, response times, arrests before and after.',
+  '/board-report': 'The figures for a period as a document to print for the Board of Supervisors.',
   '/admin/users': 'Create accounts, change roles, unlock, disable.',
   '/admin/agencies': 'The agencies that take part in the protocol.',
   '/admin/stations': 'Law-enforcement stations and their go-live dates.',

@@ -13,6 +13,8 @@ export const NAV = [
   { href: '/intake', label: 'Intake', can: 'referrals.create' },
   { href: '/beds', label: 'Beds', can: 'beds.read' },
   { href: '/oncall', label: 'On call', can: 'oncall.read' },
+  { href: '/outcomes', label: 'Outcomes', can: 'outcomes.read' },
+  { href: '/board-report', label: 'Board report', can: 'outcomes.read' },
   { href: '/account', label: 'Your account' },
   { href: '/admin/users', label: 'Users', can: 'users.read' },
   { href: '/admin/agencies', label: 'Agencies', can: 'agencies.write' },
