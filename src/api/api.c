@@ -134,6 +134,10 @@ const http_route api_routes[] = {
      "YouthMatches", 200},
     {"GET", "/api/v1/tasks", api_tasks, A, "protocol",
      "The caller's open referrals and unread notifications", NULL, "Tasks", 200},
+    {"GET", "/api/v1/outcomes", api_outcomes_get, A, "outcomes",
+     "The outcomes dashboard: de-identified figures for a period (?from=, ?to= as YYYY-MM-DD or "
+     "YYYY-MM; ?agency_id=, ?station_id=, ?lead_agency_id= as comma lists)",
+     NULL, "Outcomes", 200},
     {"GET", "/api/v1/notifications", api_notifications_list, A, "protocol",
      "The caller's notifications, newest first (unread=1)", NULL, "NotificationList", 200},
     {"POST", "/api/v1/notifications/{id}/read", api_notification_read, A, "protocol",

@@ -25,6 +25,7 @@ typedef struct haven_app {
     int64_t started_ms;
     http_server *http;
     atomic_int ready;
+    struct outcomes *outcomes; /* the dashboard's in-memory rollup (report/outcomes.h) */
 } haven_app;
 
 extern const http_route api_routes[];
@@ -118,6 +119,7 @@ void api_placement_extend(http_req *r);
 void api_placement_end(http_req *r);
 void api_youth_matches(http_req *r);
 void api_tasks(http_req *r);
+void api_outcomes_get(http_req *r);
 void api_notifications_list(http_req *r);
 void api_notification_read(http_req *r);
 void api_events(http_req *r);

@@ -362,6 +362,29 @@ static const char notify_fixed[] =
     "\"delivery\"]},\"stalled\":{\"type\":\"boolean\"}}}"
     "}";
 
+/* The report documents (docs/metrics.md, "Table format"). */
+static const char *const report_fixed =
+    "{"
+    "\"ReportTable\":{\"type\":\"object\",\"required\":[\"id\",\"title\",\"columns\",\"rows\"],"
+    "\"properties\":{\"id\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},\"chart\":"
+    "{\"enum\":[\"bar\",\"hbar\",\"pie\",\"line\",\"timeline\",\"none\"]},\"columns\":{\"type\":"
+    "\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+    "\"label\":{\"type\":\"string\"},\"type\":{\"enum\":[\"text\",\"count\",\"number\","
+    "\"percent\",\"minutes\",\"hours\",\"date\"]}}}},\"rows\":{\"type\":\"array\",\"items\":"
+    "{\"type\":\"object\",\"description\":\"cells by column key; a suppressed cell is null and "
+    "named in suppressed\",\"properties\":{\"suppressed\":{\"type\":\"array\",\"items\":"
+    "{\"type\":\"string\"}}}}},\"total\":{\"type\":\"object\"},\"notes\":{\"type\":\"array\","
+    "\"items\":{\"type\":\"string\"}}}},"
+    "\"Outcomes\":{\"type\":\"object\",\"properties\":{\"period\":{\"type\":\"object\","
+    "\"properties\":{\"from\":{\"type\":\"string\",\"format\":\"date\"},\"to\":{\"type\":"
+    "\"string\",\"format\":\"date\"}}},\"filter\":{\"type\":\"object\"},\"threshold\":"
+    "{\"type\":\"integer\"},\"generated_at\":{\"type\":\"string\",\"format\":\"date-time\"},"
+    "\"headline\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"key\":"
+    "{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},"
+    "\"value\":{\"type\":[\"number\",\"null\"]},\"suppressed\":{\"type\":\"boolean\"}}}},"
+    "\"tables\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/ReportTable\"}}}}"
+    "}";
+
 /* The protocol's records, inputs and composite answers. */
 static void
 protocol_schemas(json_t *schemas)
@@ -370,6 +393,9 @@ protocol_schemas(json_t *schemas)
     json_object_update_missing(schemas, fixed);
     json_decref(fixed);
     fixed = json_loads(notify_fixed, 0, NULL);
+    json_object_update_missing(schemas, fixed);
+    json_decref(fixed);
+    fixed = json_loads(report_fixed, 0, NULL);
     json_object_update_missing(schemas, fixed);
     json_decref(fixed);
     add_record(schemas, "Youth", &youth_desc);
