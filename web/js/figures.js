@@ -35,13 +35,16 @@ export function formatValue(value, type, { suppressed = false } = {}) {
 
 export const FILTER_LISTS = ['agency_id', 'station_id', 'lead_agency_id'];
 const YMD = /^\d{4}-\d{2}-\d{2}$/;
+const YM = /^\d{4}-\d{2}$/;
 
 /* {from, to, agency_id: [..], station_id: [..], lead_agency_id: [..]} from a query string. */
 export function filtersFromSearch(search) {
   const q = new URLSearchParams(search);
   const f = { from: '', to: '' };
   for (const k of ['from', 'to']) {
-    const v = (q.get(k) || '').trim();
+    let v = (q.get(k) || '').trim();
+    /* A month (the API takes YYYY-MM too): from its first day, to its last. */
+    if (YM.test(v)) v = k === 'from' ? `${v}-01` : shiftDate(`${v}-01`, { months: 1, days: -1 });
     f[k] = YMD.test(v) ? v : '';
   }
   for (const k of FILTER_LISTS) {

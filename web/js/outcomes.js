@@ -185,7 +185,10 @@ function wire() {
     form.elements.from.value = p.from;
     form.elements.to.value = p.to;
   });
-  for (const name of ['from', 'to']) form.elements[name].addEventListener('change', syncPeriod);
+  for (const name of ['from', 'to']) {
+    form.elements[name].addEventListener('input', syncPeriod);
+    form.elements[name].addEventListener('change', syncPeriod);
+  }
   form.addEventListener('change', (e) => {
     if (e.target.type === 'checkbox') syncChosen();
   });

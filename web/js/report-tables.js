@@ -12,6 +12,9 @@ import { chartSpec, chartSummary, chartsAvailable, drawChart } from './charts.js
 import { NUMERIC_TYPES, formatValue } from './figures.js';
 import { el } from './ui.js';
 
+/* Rows beyond which a table scrolls inside its section. */
+const TALL_ROWS = 24;
+
 /* The footnote under a table with suppressed cells, and on the Board report. */
 export function suppressionNote(threshold) {
   const t = Number(threshold) || 11;
@@ -77,7 +80,12 @@ function dataTable(table, ids) {
     el('thead', {}, el('tr', {}, cols.map((c) => el('th', { scope: 'col', class: NUMERIC_TYPES.has(c.type) ? 'num' : null }, c.label)))),
     el('tbody', {}, (table.rows || []).map((r) => tableRow(r, cols, head))),
     table.total ? el('tfoot', {}, tableRow(table.total, cols, head, { total: true })) : null);
-  return el('div', { class: 'table-wrap report-table-wrap', role: 'region', 'aria-labelledby': ids.caption, tabindex: '0' }, t);
+  /* A long table scrolls inside its section on screen (its header stays); print shows it all. */
+  const tall = (table.rows || []).length > TALL_ROWS;
+  return el('div', {
+    class: tall ? 'table-wrap report-table-wrap report-table-wrap--tall' : 'table-wrap report-table-wrap',
+    role: 'region', 'aria-labelledby': ids.caption, tabindex: '0',
+  }, t);
 }
 
 /*
@@ -117,7 +125,7 @@ export function tableSection(table, { heading = 'h2', csvHref = null, threshold 
   if (notes.length) section.append(el('ul', { class: 'report-notes', id: ids.notes }, notes.map((n) => el('li', {}, n))));
   if (csvHref) {
     section.append(el('p', { class: 'report-downloads' },
-      el('a', { href: csvHref, download: '', class: 'download-link' }, 'Download CSV',
+      el('a', { href: csvHref, class: 'download-link' }, 'Download CSV',
         el('span', { class: 'visually-hidden' }, `: ${table.title}`))));
   }
   return { section, chart };
