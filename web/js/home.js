@@ -10,6 +10,8 @@ const DESCRIPTIONS = {
   '/board': 'Every open referral with its clocks, live.',
   '/intake': 'The CSEC Expedited Form: start a response.',
   '/beds': 'SODA/PAD beds free now.',
+  '/outcomes': 'The protocol dashboard: recoveries, decisions, response times, arrests before and after.',
+  '/board-report': 'The figures for a period as a document to print for the Board of Supervisors.',
   '/expansion': 'Where the protocol is live, planned and coming: coverage and timeline.',
   '/deliverables': 'The ILT\'s protocols and products: owners, due dates, what is overdue.',
   '/admin/users': 'Create accounts, change roles, unlock, disable.',

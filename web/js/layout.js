@@ -13,6 +13,8 @@ export const NAV = [
   { href: '/intake', label: 'Intake', can: 'referrals.create' },
   { href: '/beds', label: 'Beds', can: 'beds.read' },
   { href: '/oncall', label: 'On call', can: 'oncall.read' },
+  { href: '/outcomes', label: 'Outcomes', can: 'outcomes.read' },
+  { href: '/board-report', label: 'Board report', can: 'outcomes.read' },
   { href: '/expansion', label: 'Expansion', can: 'program.read' },
   { href: '/deliverables', label: 'Deliverables', can: 'program.read' },
   { href: '/account', label: 'Your account' },
