@@ -25,6 +25,7 @@ typedef struct haven_app {
     int64_t started_ms;
     http_server *http;
     atomic_int ready;
+    struct outcomes *outcomes; /* the dashboard's in-memory rollup (report/outcomes.h) */
 } haven_app;
 
 extern const http_route api_routes[];
@@ -118,6 +119,8 @@ void api_placement_extend(http_req *r);
 void api_placement_end(http_req *r);
 void api_youth_matches(http_req *r);
 void api_tasks(http_req *r);
+void api_outcomes_get(http_req *r);
+void api_exports_get(http_req *r);
 void api_notifications_list(http_req *r);
 void api_notification_read(http_req *r);
 void api_events(http_req *r);
@@ -158,6 +161,18 @@ void api_rules_list(http_req *r);
 void api_rules_create(http_req *r);
 void api_rule_delete(http_req *r);
 void api_test_stall(http_req *r);
+
+void api_jurisdictions_list(http_req *r);
+void api_jurisdictions_create(http_req *r);
+void api_jurisdiction_get(http_req *r);
+void api_jurisdiction_update(http_req *r);
+void api_deliverables_list(http_req *r);
+void api_deliverables_create(http_req *r);
+void api_deliverable_get(http_req *r);
+void api_deliverable_update(http_req *r);
+void api_program_get(http_req *r);
+/* The OpenAPI schemas of the program routes (api_program.c). */
+void api_program_schemas(json_t *schemas);
 
 /* The live-event pump (api_events.c). */
 hv_result api_events_start(haven_app *app);

@@ -61,6 +61,9 @@ me_json(haven_app *app, const session_info *si, json_t **out)
         {"oncall.write", ACT_UPDATE, OBJ_ONCALL},
         {"escalation.write", ACT_UPDATE, OBJ_ONCALL},
         {"alerts.read", ACT_READ, OBJ_ONCALL},
+        {"outcomes.read", ACT_READ, OBJ_AGGREGATE},
+        {"program.read", ACT_READ, OBJ_PROGRAM},
+        {"program.write", ACT_UPDATE, OBJ_PROGRAM},
     };
     for (size_t i = 0; i < sizeof perms / sizeof perms[0]; i++)
         if (policy_may_some(&si->p, perms[i].act, perms[i].obj))

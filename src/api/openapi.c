@@ -161,6 +161,16 @@ operation(const http_route *rt)
         {"GET", "/api/v1/events", "Last-Event-ID", "header", "string",
          "the last event id seen, to replay what was missed"},
         {"GET", "/api/v1/arrests", "q", "query", "string", "text in charge code or description"},
+        {"GET", "/api/v1/jurisdictions", "kind", "query", "string",
+         "lasd_station, contract_city, city_police or unincorporated"},
+        {"GET", "/api/v1/jurisdictions", "status", "query", "string",
+         "not_started, planning, training or live"},
+        {"GET", "/api/v1/jurisdictions", "q", "query", "string", "text in the name"},
+        {"GET", "/api/v1/deliverables", "status", "query", "string",
+         "not_started, in_progress, blocked or done"},
+        {"GET", "/api/v1/deliverables", "overdue", "query", "boolean",
+         "true: only overdue ones; false: only those not overdue"},
+        {"GET", "/api/v1/deliverables", "q", "query", "string", "text in the title or owner"},
     };
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
         if (strcmp(rt->method, extra[i].method) == 0 && strcmp(rt->pattern, extra[i].pattern) == 0)
@@ -219,6 +229,14 @@ operation(const http_route *rt)
     }
     if (strcmp(rt->pattern, "/api/v1/referrals/{id}") == 0 && strcmp(rt->method, "PATCH") == 0)
         json_object_set_new(responses, "428", problem_response("If-Match is required"));
+    if (strcmp(rt->tag, "program") == 0 && strcmp(rt->method, "GET") == 0 &&
+        (strcmp(rt->pattern, "/api/v1/jurisdictions") == 0 ||
+         strcmp(rt->pattern, "/api/v1/deliverables") == 0))
+        json_object_set_new(responses, "400",
+                            problem_response("a filter that is not one; names the parameter"));
+    if (strncmp(rt->pattern, "/api/v1/jurisdictions", 21) == 0 && strcmp(rt->method, "GET") != 0)
+        json_object_set_new(responses, "409",
+                            problem_response("a jurisdiction of that name exists (field name)"));
     if (strcmp(rt->pattern, "/readyz") == 0)
         json_object_set_new(responses, "503", json_pack("{s:s}", "description", "not ready"));
     json_object_set_new(op, "responses", responses);
@@ -362,6 +380,29 @@ static const char notify_fixed[] =
     "\"delivery\"]},\"stalled\":{\"type\":\"boolean\"}}}"
     "}";
 
+/* The report documents (docs/metrics.md, "Table format"). */
+static const char *const report_fixed =
+    "{"
+    "\"ReportTable\":{\"type\":\"object\",\"required\":[\"id\",\"title\",\"columns\",\"rows\"],"
+    "\"properties\":{\"id\":{\"type\":\"string\"},\"title\":{\"type\":\"string\"},\"chart\":"
+    "{\"enum\":[\"bar\",\"hbar\",\"pie\",\"line\",\"timeline\",\"none\"]},\"columns\":{\"type\":"
+    "\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+    "\"label\":{\"type\":\"string\"},\"type\":{\"enum\":[\"text\",\"count\",\"number\","
+    "\"percent\",\"minutes\",\"hours\",\"date\"]}}}},\"rows\":{\"type\":\"array\",\"items\":"
+    "{\"type\":\"object\",\"description\":\"cells by column key; a suppressed cell is null and "
+    "named in suppressed\",\"properties\":{\"suppressed\":{\"type\":\"array\",\"items\":"
+    "{\"type\":\"string\"}}}}},\"total\":{\"type\":\"object\"},\"notes\":{\"type\":\"array\","
+    "\"items\":{\"type\":\"string\"}}}},"
+    "\"Outcomes\":{\"type\":\"object\",\"properties\":{\"period\":{\"type\":\"object\","
+    "\"properties\":{\"from\":{\"type\":\"string\",\"format\":\"date\"},\"to\":{\"type\":"
+    "\"string\",\"format\":\"date\"}}},\"filter\":{\"type\":\"object\"},\"threshold\":"
+    "{\"type\":\"integer\"},\"generated_at\":{\"type\":\"string\",\"format\":\"date-time\"},"
+    "\"headline\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":{\"key\":"
+    "{\"type\":\"string\"},\"label\":{\"type\":\"string\"},\"type\":{\"type\":\"string\"},"
+    "\"value\":{\"type\":[\"number\",\"null\"]},\"suppressed\":{\"type\":\"boolean\"}}}},"
+    "\"tables\":{\"type\":\"array\",\"items\":{\"$ref\":\"#/components/schemas/ReportTable\"}}}}"
+    "}";
+
 /* The protocol's records, inputs and composite answers. */
 static void
 protocol_schemas(json_t *schemas)
@@ -370,6 +411,9 @@ protocol_schemas(json_t *schemas)
     json_object_update_missing(schemas, fixed);
     json_decref(fixed);
     fixed = json_loads(notify_fixed, 0, NULL);
+    json_object_update_missing(schemas, fixed);
+    json_decref(fixed);
+    fixed = json_loads(report_fixed, 0, NULL);
     json_object_update_missing(schemas, fixed);
     json_decref(fixed);
     add_record(schemas, "Youth", &youth_desc);
@@ -432,6 +476,7 @@ api_openapi(void)
     add_record(schemas, "Station", &account_station_desc);
     add_record(schemas, "User", &account_user_desc);
     protocol_schemas(schemas);
+    api_program_schemas(schemas);
     json_object_set_new(schemas, "LoginInput", record_schema(&input_login, 1));
     json_object_set_new(schemas, "PasswordChange", record_schema(&input_password_change, 1));
     json_object_set_new(schemas, "PasswordReset", record_schema(&input_password_reset, 1));

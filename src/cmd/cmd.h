@@ -7,6 +7,7 @@
 
 #include "core/config.h"
 #include "core/crypt.h"
+#include "core/err.h"
 #include "store/store.h"
 
 int cmd_serve(int argc, char **argv);
@@ -15,6 +16,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_facts(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
@@ -31,5 +33,9 @@ void cmd_password_cost(const haven_config *cfg);
 int cmd_read_line(char *out, size_t outsz);
 /* A random password of 20 characters from an unambiguous alphabet. */
 void cmd_random_password(char out[24]);
+
+/* The demo's expansion and deliverables trackers (demo_program.c), in the
+ * caller's write transaction, after the demo's agencies and stations. */
+hv_result demo_program(store_conn *c, hv_err *e);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "auth/password.h"
 #include "cmd/cmd.h"
+#include "report/facts.h"
 #include "model/record.h"
 
 void record_set_keys(const crypt_keys *k);
@@ -69,6 +70,7 @@ cmd_open(const char *dir, const haven_config *cfg, int create, store **st, crypt
     }
     record_set_keys(*keys);
     referral_set_keys(*keys);
+    facts_set_keys(*keys);
     store_options opt = {
         .readers = cfg ? (int)cfg->db_readers : 8,
         .busy_timeout_ms = cfg ? (int)cfg->db_busy_timeout_ms : 5000,

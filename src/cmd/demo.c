@@ -414,6 +414,8 @@ demo_fill(store_conn *c, const crypt_keys *k, const char *password)
         r = demo_cases(c, agency_ids, user_ids, station_ids, &e);
     if (r == HV_OK)
         r = demo_arrests(c, station_ids, &e);
+    if (r == HV_OK)
+        r = demo_program(c, &e);
     if (r != HV_OK && e.detail[0])
         fprintf(stderr, "haven: demo data: %s\n", e.detail);
     return r;

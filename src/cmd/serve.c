@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "report/outcomes.h"
 #include "notify/deliver.h"
 #include "protocol/scheduler.h"
 #include "protocol/watchdog.h"
@@ -179,8 +180,17 @@ cmd_serve(int argc, char **argv)
         .access_log = app.cfg.access_log,
         .trust_proxy = app.cfg.trust_proxy,
     };
+    if (outcomes_new(&app.outcomes) != HV_OK) {
+        fprintf(stderr, "haven: out of memory\n");
+        free(cert);
+        free(key);
+        store_close(app.st);
+        crypt_free(app.keys);
+        return 1;
+    }
     if (http_start(&ho, &app.http) != HV_OK) {
         fprintf(stderr, "haven: cannot serve on %s\n", app.cfg.listen);
+        outcomes_free(app.outcomes);
         free(cert);
         free(key);
         store_close(app.st);
@@ -193,6 +203,7 @@ cmd_serve(int argc, char **argv)
         watchdog_start(app.st, app.keys, app.cfg.notify_heartbeat_limit_s * 1000) != HV_OK) {
         fprintf(stderr, "haven: cannot start the clock and event threads\n");
         http_stop(app.http, 0);
+        outcomes_free(app.outcomes);
         store_close(app.st);
         crypt_free(app.keys);
         free(cert);
@@ -217,6 +228,7 @@ cmd_serve(int argc, char **argv)
     deliver_stop();
     api_events_stop();
     http_stop(app.http, 10000);
+    outcomes_free(app.outcomes);
     store_close(app.st);
     crypt_free(app.keys);
     free(cert);

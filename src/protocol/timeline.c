@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "model/record.h"
+#include "report/facts.h"
 
 hv_result
 timeline_add(store_conn *c, int64_t referral_id, int64_t actor_user_id, const char *kind,
@@ -20,6 +21,8 @@ timeline_add(store_conn *c, int64_t referral_id, int64_t actor_user_id, const ch
                    "VALUES (?, ?, ?, ?, ?)",
                    a, 5, NULL);
     free(text);
+    if (r == HV_OK)
+        r = facts_touch(c, referral_id);
     return r;
 }
 

@@ -487,6 +487,7 @@ const migration migrations[] = {
      "  s72_minutes INTEGER\n"
      ");\n"
      "CREATE INDEX referral_fact_seq ON referral_fact (seq);\n"
+     "CREATE INDEX referral_fact_person ON referral_fact (person_id);\n"
      "CREATE INDEX arrest_youth ON arrest (youth_id);\n"
      "CREATE TABLE jurisdiction (\n"
      "  id {ID},\n"

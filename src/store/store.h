@@ -74,6 +74,15 @@ hv_result store_begin(store *st, store_conn **out);
 hv_result store_commit(store_conn *c);
 void store_rollback(store_conn *c);
 
+/* Work deferred to the end of the write transaction on C: FN(C, KEY) runs
+ * once per distinct (FN, KEY) just before store_commit() makes the
+ * transaction durable, inside it, so what it writes commits with the rest
+ * (a failure fails the commit). For rollups that must see every change a
+ * transaction made, whatever order the changes were made in. Dropped on
+ * rollback. */
+typedef hv_result (*store_defer_fn)(store_conn *c, int64_t key);
+hv_result store_defer(store_conn *c, store_defer_fn fn, int64_t key);
+
 /* Runs a statement; *changes (may be NULL) gets the number of rows changed.
  * A unique-constraint failure is HV_ERR_CONFLICT. */
 hv_result store_exec(store_conn *c, const char *sql, const store_val *args, int nargs,

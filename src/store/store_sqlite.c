@@ -58,6 +58,11 @@ struct store_conn {
     int in_tx;
     struct store_conn *next_free;
     stmt_slot cache[STMT_CACHE];
+    struct deferred {
+        store_defer_fn fn;
+        int64_t key;
+    } * defer; /* store_defer(): run at store_commit() */
+    int ndefer, cdefer;
 };
 
 struct store {
@@ -211,6 +216,9 @@ conn_close(store_conn *c)
         return;
     for (int i = 0; i < STMT_CACHE; i++)
         sqlite3_finalize(c->cache[i].stmt);
+    free(c->defer);
+    c->defer = NULL;
+    c->ndefer = c->cdefer = 0;
     sqlite3_close(c->db);
     c->db = NULL;
 }
@@ -539,10 +547,46 @@ store_begin(store *st, store_conn **out)
 }
 
 hv_result
+store_defer(store_conn *c, store_defer_fn fn, int64_t key)
+{
+    if (!c->in_tx)
+        return fn(c, key);
+    for (int i = 0; i < c->ndefer; i++)
+        if (c->defer[i].fn == fn && c->defer[i].key == key)
+            return HV_OK;
+    if (c->ndefer == c->cdefer) {
+        int n = c->cdefer ? c->cdefer * 2 : 8;
+        struct deferred *d = realloc(c->defer, (size_t)n * sizeof *d);
+        if (!d)
+            return HV_ERR_NOMEM;
+        c->defer = d;
+        c->cdefer = n;
+    }
+    c->defer[c->ndefer++] = (struct deferred){fn, key};
+    return HV_OK;
+}
+
+/* Runs the deferred work (which may defer more: the list is read by index). */
+static hv_result
+run_deferred(store_conn *c)
+{
+    hv_result r = HV_OK;
+    for (int i = 0; r == HV_OK && i < c->ndefer; i++)
+        r = c->defer[i].fn(c, c->defer[i].key);
+    c->ndefer = 0;
+    return r;
+}
+
+hv_result
 store_commit(store_conn *c)
 {
     store *st = c->st;
-    hv_result r = store_exec(c, "RELEASE tx", NULL, 0, NULL);
+    hv_result r = run_deferred(c);
+    if (r != HV_OK) {
+        store_rollback(c);
+        return r;
+    }
+    r = store_exec(c, "RELEASE tx", NULL, 0, NULL);
     if (r != HV_OK || sqlite3_get_autocommit(c->db)) {
         store_rollback(c);
         return r != HV_OK ? r : HV_ERR_DB;
@@ -574,6 +618,7 @@ store_rollback(store_conn *c)
 {
     if (!c)
         return;
+    c->ndefer = 0;
     if (c->in_tx && !sqlite3_get_autocommit(c->db)) {
         (void)store_exec(c, "ROLLBACK TO tx", NULL, 0, NULL);
         (void)store_exec(c, "RELEASE tx", NULL, 0, NULL);

@@ -125,7 +125,8 @@ describe('the OpenAPI document', () => {
 
   it('every path in the document answers (never the router\'s 404), without sign-in', async () => {
     for (const [p, item] of Object.entries(doc.paths)) {
-      const concrete = p.replace(/\{\w+\}/g, '1');
+      // a report is named, not numbered
+      const concrete = p === '/api/v1/exports/{report}' ? '/api/v1/exports/outcomes?format=csv' : p.replace(/\{\w+\}/g, '1');
       for (const m of Object.keys(item)) {
         const method = m.toUpperCase();
         const opts = method === 'GET' || method === 'DELETE' ? {} : { json: {} };
@@ -146,7 +147,8 @@ describe('the OpenAPI document', () => {
     const hotline = await srv.session('hotline');
     for (const [p, item] of Object.entries(doc.paths)) {
       if (!item.get || p === '/api/v1/events' || p === '/api/v1/ack/{token}') continue;
-      const concrete = p.replace(/\{\w+\}/g, '1');
+      // a report is named, not numbered
+      const concrete = p === '/api/v1/exports/{report}' ? '/api/v1/exports/outcomes?format=csv' : p.replace(/\{\w+\}/g, '1');
       const caseData = /^\/api\/v1\/(referrals|youth)/.test(p);
       const r = await srv.get(concrete, caseData ? { session: hotline } : { admin: true });
       assert.equal(r.status, 200, `GET ${concrete}: ${r.status} ${r.text.slice(0, 200)}`);

@@ -153,7 +153,10 @@ test_admin_table(void **state)
     assert_true(policy_check(&p, ACT_READ, OBJ_CLOCK, NULL));
     assert_true(policy_check(&p, ACT_UPDATE, OBJ_CLOCK, NULL));
     assert_false(policy_check(&p, ACT_CREATE, OBJ_CLOCK, NULL));
-    assert_false(policy_check(&p, ACT_READ, OBJ_AGGREGATE, NULL));
+    /* de-identified figures and the program office's trackers, yes */
+    assert_true(policy_check(&p, ACT_READ, OBJ_AGGREGATE, NULL));
+    assert_false(policy_check(&p, ACT_UPDATE, OBJ_AGGREGATE, NULL));
+    assert_true(policy_check(&p, ACT_UPDATE, OBJ_PROGRAM, NULL));
     assert_false(policy_check(&p, ACT_READ, OBJ_DIRECTORY, NULL));
     assert_false(policy_check(&p, ACT_UPDATE, OBJ_DIRECTORY, NULL));
 }
@@ -309,6 +312,14 @@ test_analyst_and_directory(void **state)
     assert_false(policy_check(&an, ACT_UPDATE, OBJ_AGGREGATE, NULL));
     assert_false(policy_check(&an, ACT_READ, OBJ_USER, &ctx_agency));
     assert_false(policy_check(&an, ACT_READ, OBJ_DIRECTORY, NULL));
+    assert_false(policy_check(&an, ACT_READ, OBJ_CASE, &ctx_agency));
+    /* the program office keeps the expansion and deliverables trackers */
+    assert_true(policy_check(&an, ACT_READ, OBJ_PROGRAM, NULL));
+    assert_true(policy_check(&an, ACT_CREATE, OBJ_PROGRAM, NULL));
+    assert_true(policy_check(&an, ACT_UPDATE, OBJ_PROGRAM, NULL));
+    principal sup = who(RB(SUPERVISOR), 1);
+    assert_true(policy_check(&sup, ACT_READ, OBJ_PROGRAM, NULL));
+    assert_false(policy_check(&sup, ACT_UPDATE, OBJ_PROGRAM, NULL));
     principal de = who(RB(DIRECTORY_EDITOR), 1);
     assert_true(policy_check(&de, ACT_READ, OBJ_DIRECTORY, NULL));
     assert_true(policy_check(&de, ACT_CREATE, OBJ_DIRECTORY, NULL));
