@@ -1,6 +1,7 @@
 # haven - top-level entry points (GNU make). CMake does the real build.
 #
-#   make run           deps, build, demo data on first run, serve on 127.0.0.1:8080
+#   make run           deps, build, demo data (+ 3,000 referrals of history) on first run,
+#                      serve on 127.0.0.1:8080
 #   make build         deps, configure + build build/
 #   make test          deps, build/ + ctest, then build-asan/ (ASan+UBSan) + ctest
 #   make bench         deps, Release build in build-release/, every bench/ script
@@ -39,8 +40,8 @@ build:
 
 run: build
 	@if [ ! -e "$(HAVEN_DATA)/haven.db" ]; then \
-	  echo "make run: no $(HAVEN_DATA)/haven.db yet: creating demo data"; \
-	  $(BUILD_DIR)/haven demo --data "$(HAVEN_DATA)"; \
+	  echo "make run: no $(HAVEN_DATA)/haven.db yet: creating demo data and 3,000 referrals of history"; \
+	  $(BUILD_DIR)/haven demo --data "$(HAVEN_DATA)" --scale 3000; \
 	fi
 	@echo "make run: open http://localhost:$(lastword $(subst :, ,$(HAVEN_LISTEN))) and sign in as hotline / haven-demo-2026"
 	@echo "make run: administrator: admin / haven-demo-2026, code: $(BUILD_DIR)/haven user totp-code admin --data $(HAVEN_DATA)"
@@ -59,6 +60,7 @@ bench:
 	HAVEN_BIN=$(RELEASE_DIR)/haven node bench/sse.mjs
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/clocks.sh
 	HAVEN_BIN=$(RELEASE_DIR)/haven node bench/notify.mjs
+	HAVEN_BIN=$(RELEASE_DIR)/haven bench/outcomes.sh
 
 FUZZ_DIR     ?= build-fuzz
 FUZZ_SECONDS ?= 60
