@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { expectProblem, startServer } from '../lib/api.mjs';
+import { expectProblem, haven, startServer } from '../lib/api.mjs';
 import { MIN, Users, demoIds, intake, iso } from '../lib/protocol.mjs';
 
 const REF = '/api/v1/referrals';
@@ -269,6 +269,16 @@ describe('outcomes on a hand-built fixture', () => {
     const d = await outcomes(both());
     assert.equal(headline(d, 'recoveries').value, before + 1);
     assert.equal(headline(d, 'unique_individuals').value, 5);
+  });
+
+  it('`haven facts rebuild` recomputes the rollup to the same figures, while the server runs', async () => {
+    const before = await outcomes(both());
+    const r = await haven(['facts', 'rebuild', '--data', srv.dataDir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /outcomes rollup rebuilt: \d+ referrals/);
+    const afterRebuild = await outcomes(both());
+    assert.deepEqual(afterRebuild.headline, before.headline);
+    assert.deepEqual(afterRebuild.tables, before.tables);
   });
 
   // (after the seventh recovery above: youth E, 13)
