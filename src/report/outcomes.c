@@ -974,7 +974,7 @@ document(outcomes *o, const outcomes_filter *f, int threshold, int32_t today, js
         table_col(tb, "after", "Arrests since", "count");
         json_t *c = table_col(tb, "change", "Change", "percent");
         json_object_set_new(c, "support", json_pack("[s,s]", "before", "after"));
-        json_object_set_new(tb, "chart_key", json_string("before"));
+        json_object_set_new(tb, "chart_key", json_pack("[s,s]", "before", "after"));
         int64_t sb = 0, sa = 0;
         for (int s = 0; s < ns; s++) {
             if (!sel[s] || wlen[s] <= 0)
