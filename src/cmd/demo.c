@@ -11,6 +11,7 @@
 #include "auth/account.h"
 #include "auth/audit.h"
 #include "cmd/cmd.h"
+#include "cmd/demo_scale.h"
 #include "core/clock.h"
 #include "notify/oncall.h"
 #include "core/encode.h"
@@ -425,22 +426,39 @@ cmd_demo(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'},
+        {"scale", required_argument, NULL, 'n'},
+        {"seed", required_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *data = NULL;
+    long long scale = 0;
+    unsigned long long seed = 1;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+        char *end = NULL;
         if (ch == 'd') {
             data = optarg;
+        } else if (ch == 'n' && (scale = strtoll(optarg, &end, 10)) >= 1 &&
+                   scale <= DEMO_SCALE_MAX && *end == '\0') {
+            continue;
+        } else if (ch == 's' && optarg[0] >= '0' && optarg[0] <= '9' &&
+                   (seed = strtoull(optarg, &end, 10), *end == '\0')) {
+            continue;
         } else {
             FILE *out = ch == 'h' ? stdout : stderr;
-            fputs("usage: haven demo [--data DIR]\n\n"
+            if (ch == 'n' || ch == 's')
+                fprintf(stderr, "haven: demo: '%s' is not a valid %s\n", optarg,
+                        ch == 'n' ? "number of referrals (1 to 20000000)" : "seed");
+            fputs("usage: haven demo [--data DIR] [--scale N [--seed S]]\n\n"
                   "Creates a database with Los Angeles County's stations and agencies and one\n"
                   "synthetic demo user per role (password $HAVEN_DEMO_PASSWORD, "
                   "default\n" DEMO_PASSWORD
-                  "). Leaves a database that already has users unchanged.\n",
+                  "). Leaves a database that already has users unchanged.\n\n"
+                  "--scale N adds N closed referrals of synthetic history over the last ten\n"
+                  "years (youth, clocks, MDTs, statuses, timelines, arrests), also to a demo\n"
+                  "database made before; the same --seed (default 1) draws the same history.\n",
                   out);
             return ch == 'h' ? 0 : 2;
         }
@@ -463,10 +481,13 @@ cmd_demo(int argc, char **argv)
         r = store_query_int(c, "SELECT COUNT(*) FROM app_user", NULL, 0, &users);
     if (r == HV_OK && users > 0) {
         store_rollback(c);
-        printf("haven: '%s' already has data; the demo left it unchanged\n", dir);
+        if (scale)
+            r = demo_scale(st, keys, scale, seed, NULL);
+        else
+            printf("haven: '%s' already has data; the demo left it unchanged\n", dir);
         store_close(st);
         crypt_free(keys);
-        return 0;
+        return r == HV_OK ? 0 : 1;
     }
     if (r == HV_OK)
         r = demo_fill(c, keys, password);
@@ -474,6 +495,8 @@ cmd_demo(int argc, char **argv)
         r = store_commit(c);
     else if (c && users == 0)
         store_rollback(c);
+    if (r == HV_OK && scale)
+        r = demo_scale(st, keys, scale, seed, NULL);
     store_close(st);
     crypt_free(keys);
     if (r != HV_OK) {

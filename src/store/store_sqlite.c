@@ -413,9 +413,10 @@ store_close(store *st)
             conn_close(&st->readers[i]);
     }
     if (st->writer) {
-        pthread_mutex_lock(&st->wlock);
+        /* before taking wlock: a checkpoint under way may be waiting for it */
         if (st->writer->db)
             checkpointer_stop(st);
+        pthread_mutex_lock(&st->wlock);
         conn_close(st->writer);
         pthread_mutex_unlock(&st->wlock);
     }
