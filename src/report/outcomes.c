@@ -824,8 +824,9 @@ document(outcomes *o, const outcomes_filter *f, int threshold, int32_t today, js
         table_col(tr, "clocks", "Clocks", "count");
         json_t *c = table_col(tr, "share_met", "Share met on time", "percent");
         json_object_set_new(c, "support", json_pack("[s,s,s]", "on_time", "late", "missed"));
+        json_object_set_new(c, "depends", json_pack("[s]", "on_time"));
         c = table_col(tr, "median_minutes", "Median minutes to met", "minutes");
-        json_object_set_new(c, "support", json_pack("[s,s]", "on_time", "late"));
+        json_object_set_new(c, "values", json_pack("[s,s]", "on_time", "late"));
         json_object_set_new(tr, "grid", json_pack("{s:s}", "total", "clocks"));
         json_object_set_new(tr, "chart_key", json_string("share_met"));
         for (int k = 0; k < 4; k++) {
@@ -973,7 +974,7 @@ document(outcomes *o, const outcomes_filter *f, int threshold, int32_t today, js
         table_col(tb, "before", "Arrests before", "count");
         table_col(tb, "after", "Arrests since", "count");
         json_t *c = table_col(tb, "change", "Change", "percent");
-        json_object_set_new(c, "support", json_pack("[s,s]", "before", "after"));
+        json_object_set_new(c, "depends", json_pack("[s,s]", "before", "after"));
         json_object_set_new(tb, "chart_key", json_pack("[s,s]", "before", "after"));
         int64_t sb = 0, sa = 0;
         for (int s = 0; s < ns; s++) {
@@ -1030,7 +1031,7 @@ document(outcomes *o, const outcomes_filter *f, int threshold, int32_t today, js
         json_object_set_new(table_col(tc, "youth", "Youth arrested", "count"), "additive",
                             json_false());
         c = table_col(tc, "prevalence", "Prevalence", "percent");
-        json_object_set_new(c, "support", json_pack("[s]", "youth"));
+        json_object_set_new(c, "depends", json_pack("[s]", "youth"));
         json_object_set_new(tc, "chart_key", json_string("youth"));
         /* ranked by youth, then arrests */
         int *order = malloc(((size_t)o->ncharges + 1) * sizeof *order);
