@@ -55,6 +55,9 @@ struct outcomes {
     /* arrests by person (CSR), rebuilt when arrests or people change */
     int32_t *by_person_start, *by_person;
     int by_person_dirty;
+    pthread_t warm;
+    int warming;
+    store *warm_store;
     /* scratch for one document (under the write-free read lock, so each
      * document allocates its own; see doc_scratch) */
 };
@@ -87,6 +90,8 @@ outcomes_free(outcomes *o)
 {
     if (!o)
         return;
+    if (o->warming)
+        pthread_join(o->warm, NULL);
     free(o->facts);
     free(o->arrests);
     for (int i = 0; i < o->ncharges; i++) {
@@ -410,6 +415,24 @@ outcomes_sync(outcomes *o, store *st)
     free(p.a);
     pthread_mutex_unlock(&o->sync_lock);
     return r;
+}
+
+static void *
+warm_main(void *arg)
+{
+    outcomes *o = arg;
+    (void)outcomes_sync(o, o->warm_store);
+    return NULL;
+}
+
+hv_result
+outcomes_warm(outcomes *o, store *st)
+{
+    o->warm_store = st;
+    if (pthread_create(&o->warm, NULL, warm_main, o) != 0)
+        return HV_ERR_NOMEM;
+    o->warming = 1;
+    return HV_OK;
 }
 
 /* ---- one document ------------------------------------------------------------------- */
