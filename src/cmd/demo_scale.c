@@ -1,7 +1,7 @@
 /*
  * demo_scale.c - `haven demo --scale N` (see demo_scale.h): ten years of
- * synthetic history, written straight into the tables the protocol's
- * workflow fills (src/protocol/referral.c, referral_records.c, deadline.c,
+ * synthetic history (or back to the first station's go-live, if earlier), written straight into the
+ * tables the protocol's workflow fills (src/protocol/referral.c, referral_records.c, deadline.c,
  * timeline.c), in the shape that workflow leaves them in, fast enough for a
  * million referrals.
  *
@@ -1272,6 +1272,16 @@ demo_scale(store *st, const crypt_keys *keys, int64_t n, uint64_t seed, demo_sca
     g->cutoff = g->now - 10 * MIN_MS;
     hv_result r = n > 0 && n <= DEMO_SCALE_MAX ? load_world(g) : HV_ERR_INVALID;
     if (r == HV_OK) {
+        /* the history goes back to the protocol's first go-live when that
+         * is longer ago than ten years (the fact sheet's period is 2014-16) */
+        int64_t first = g->from;
+        for (int i = 0; i < g->nstations; i++)
+            if (g->stations[i].go_live > 0 && g->stations[i].go_live < first)
+                first = g->stations[i].go_live;
+        if (first < g->from) {
+            g->from = floor_div(first + COUNTY_MS, DAY_MS) * DAY_MS - COUNTY_MS;
+            g->span = g->now - g->from - QUIET_MS;
+        }
         /* busier stations and quieter ones, the same for one seed */
         for (int i = 0; i < g->nstations; i++) {
             g->stations[i].weight = 0.4 + 1.6 * rng_unit(&g->r);

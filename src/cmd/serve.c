@@ -210,6 +210,8 @@ cmd_serve(int argc, char **argv)
         free(key);
         return 1;
     }
+    /* the outcomes rollup into memory, beside the first requests */
+    (void)outcomes_warm(app.outcomes, app.st);
     atomic_store(&app.ready, 1);
     log_event(LOG_INFO, "listening",
               json_pack("{s:s, s:s, s:s, s:b, s:b, s:I}", "addr", http_address(app.http), "version",

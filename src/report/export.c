@@ -466,7 +466,7 @@ hv_result
 export_csv_doc(const json_t *doc, buf *out, hv_err *e)
 {
     size_t len0 = out->len;
-    const json_t *tables;
+    const json_t *tables = NULL;
     hv_result r = doc_tables(doc, &tables, e);
     if (r != HV_OK)
         return r;
@@ -983,7 +983,7 @@ export_xlsx_doc(const json_t *doc, buf *out, hv_err *e)
     size_t len0 = out->len;
     memset(&x, 0, sizeof x);
 
-    const json_t *tables;
+    const json_t *tables = NULL;
     if ((r = doc_tables(doc, &tables, e)) != HV_OK)
         return r;
     size_t ntables = json_array_size(tables);

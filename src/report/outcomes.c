@@ -55,6 +55,9 @@ struct outcomes {
     /* arrests by person (CSR), rebuilt when arrests or people change */
     int32_t *by_person_start, *by_person;
     int by_person_dirty;
+    pthread_t warm;
+    int warming;
+    store *warm_store;
     /* scratch for one document (under the write-free read lock, so each
      * document allocates its own; see doc_scratch) */
 };
@@ -87,6 +90,8 @@ outcomes_free(outcomes *o)
 {
     if (!o)
         return;
+    if (o->warming)
+        pthread_join(o->warm, NULL);
     free(o->facts);
     free(o->arrests);
     for (int i = 0; i < o->ncharges; i++) {
@@ -410,6 +415,24 @@ outcomes_sync(outcomes *o, store *st)
     free(p.a);
     pthread_mutex_unlock(&o->sync_lock);
     return r;
+}
+
+static void *
+warm_main(void *arg)
+{
+    outcomes *o = arg;
+    (void)outcomes_sync(o, o->warm_store);
+    return NULL;
+}
+
+hv_result
+outcomes_warm(outcomes *o, store *st)
+{
+    o->warm_store = st;
+    if (pthread_create(&o->warm, NULL, warm_main, o) != 0)
+        return HV_ERR_NOMEM;
+    o->warming = 1;
+    return HV_OK;
 }
 
 /* ---- one document ------------------------------------------------------------------- */
@@ -824,8 +847,9 @@ document(outcomes *o, const outcomes_filter *f, int threshold, int32_t today, js
         table_col(tr, "clocks", "Clocks", "count");
         json_t *c = table_col(tr, "share_met", "Share met on time", "percent");
         json_object_set_new(c, "support", json_pack("[s,s,s]", "on_time", "late", "missed"));
+        json_object_set_new(c, "depends", json_pack("[s]", "on_time"));
         c = table_col(tr, "median_minutes", "Median minutes to met", "minutes");
-        json_object_set_new(c, "support", json_pack("[s,s]", "on_time", "late"));
+        json_object_set_new(c, "values", json_pack("[s,s]", "on_time", "late"));
         json_object_set_new(tr, "grid", json_pack("{s:s}", "total", "clocks"));
         json_object_set_new(tr, "chart_key", json_string("share_met"));
         for (int k = 0; k < 4; k++) {
@@ -973,8 +997,8 @@ document(outcomes *o, const outcomes_filter *f, int threshold, int32_t today, js
         table_col(tb, "before", "Arrests before", "count");
         table_col(tb, "after", "Arrests since", "count");
         json_t *c = table_col(tb, "change", "Change", "percent");
-        json_object_set_new(c, "support", json_pack("[s,s]", "before", "after"));
-        json_object_set_new(tb, "chart_key", json_string("before"));
+        json_object_set_new(c, "depends", json_pack("[s,s]", "before", "after"));
+        json_object_set_new(tb, "chart_key", json_pack("[s,s]", "before", "after"));
         int64_t sb = 0, sa = 0;
         for (int s = 0; s < ns; s++) {
             if (!sel[s] || wlen[s] <= 0)
@@ -1030,7 +1054,7 @@ document(outcomes *o, const outcomes_filter *f, int threshold, int32_t today, js
         json_object_set_new(table_col(tc, "youth", "Youth arrested", "count"), "additive",
                             json_false());
         c = table_col(tc, "prevalence", "Prevalence", "percent");
-        json_object_set_new(c, "support", json_pack("[s]", "youth"));
+        json_object_set_new(c, "depends", json_pack("[s]", "youth"));
         json_object_set_new(tc, "chart_key", json_string("youth"));
         /* ranked by youth, then arrests */
         int *order = malloc(((size_t)o->ncharges + 1) * sizeof *order);

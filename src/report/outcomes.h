@@ -43,6 +43,10 @@ hv_result outcomes_sync(outcomes *o, store *st);
 hv_result outcomes_document(outcomes *o, store *st, const outcomes_filter *f, int threshold,
                             int32_t today, json_t **doc, hv_err *e);
 
+/* Reads the rollup into memory on a thread of its own, so the first
+ * dashboard after a start does not wait for it; outcomes_free() joins it. */
+hv_result outcomes_warm(outcomes *o, store *st);
+
 /* Rows held in memory (referrals, arrests), for /metrics and tests. */
 void outcomes_size(outcomes *o, int64_t *referrals, int64_t *arrests);
 

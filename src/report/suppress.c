@@ -98,6 +98,8 @@ run_derived(grid *g, json_t *table, int threshold)
         json_t *col = json_array_get(cols, (size_t)c);
         int of = col_index(g, json_string_value(json_object_get(col, "of")));
         json_t *support = json_object_get(col, "support");
+        json_t *values = json_object_get(col, "values");
+        json_t *depends = json_object_get(col, "depends");
         for (int r = 0; r < g->nr; r++) {
             json_t *cell = json_object_get(g->row[r], g->key[c]);
             if (!cell || json_is_null(cell))
@@ -105,19 +107,37 @@ run_derived(grid *g, json_t *table, int threshold)
             int hide = 0;
             if (of >= 0)
                 hide = S(g, r, of) || (g->has_total && S(g, g->nr - 1, of));
-            if (json_is_array(support)) {
-                double n = 0;
-                size_t i;
-                json_t *k;
-                json_array_foreach(support, i, k)
-                {
-                    int sc = col_index(g, json_string_value(k));
-                    if (sc < 0)
-                        continue;
-                    hide |= S(g, r, sc);
+            double n = 0, hidden = 0;
+            size_t i;
+            json_t *k;
+            json_array_foreach(support, i, k)
+            {
+                int sc = col_index(g, json_string_value(k));
+                if (sc < 0)
+                    continue;
+                n += V(g, r, sc);
+                if (S(g, r, sc))
+                    hidden += V(g, r, sc);
+            }
+            /* a share's denominator: enough of them, and what it gives away
+             * of its hidden members (their sum) is nobody or enough people */
+            if (json_is_array(support))
+                hide |= n < threshold || (hidden > 0 && hidden < threshold);
+            n = 0;
+            json_array_foreach(values, i, k)
+            {
+                int sc = col_index(g, json_string_value(k));
+                if (sc >= 0)
                     n += V(g, r, sc);
-                }
+            }
+            /* a median or an average: over enough values */
+            if (json_is_array(values))
                 hide |= n < threshold;
+            json_array_foreach(depends, i, k)
+            {
+                int sc = col_index(g, json_string_value(k));
+                if (sc >= 0)
+                    hide |= S(g, r, sc);
             }
             S(g, r, c) = (char)hide;
         }

@@ -12,9 +12,13 @@
  *
  * Column attributes the tables carry (docs/metrics.md):
  *   "of": K        percent = this row's K / the total row's K
- *   "support": [K…] the number of values behind this cell is the sum of
- *                  this row's K…; suppressed if that is under THRESHOLD or
- *                  any of them is suppressed
+ *   "support": [K…] a share's denominator is this row's K… summed: the
+ *                  share is suppressed if that is under THRESHOLD, or if the
+ *                  sum of the hidden ones among them (which the share gives
+ *                  away) is from 1 to THRESHOLD - 1
+ *   "values": [K…]  a median or an average over this row's K… values:
+ *                  suppressed if there are fewer than THRESHOLD
+ *   "depends": [K…] suppressed if any of this row's K… is
  *   "additive": false  a count column whose cells do not add up to its
  *                  total (distinct people), so it makes no equation
  * Table attributes: "grid": {"total": K} — each row's count cells (other

@@ -6,6 +6,9 @@
 // read it, and the audit entry. The rollup is kept on write, so every figure
 // below comes from changes made through the API a moment before.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
 import { expectProblem, haven, startServer } from '../lib/api.mjs';
@@ -331,53 +334,91 @@ describe('outcomes on a hand-built fixture', () => {
   });
 });
 
-describe('de-identification with the default threshold (11)', () => {
+describe('de-identification with the default threshold (11), on ten years of synthetic history', () => {
   let srv;
   let U;
+  let root;
   before(async () => {
-    srv = await startServer();
+    root = await mkdtemp(path.join(tmpdir(), 'haven-outcomes-'));
+    const dir = path.join(root, 'data');
+    const d = await haven(['demo', '--scale', '3000', '--seed', '11', '--data', dir]);
+    assert.equal(d.code, 0, d.stderr);
+    srv = await startServer({ dataDir: dir });
     U = new Users(srv);
   });
-  after(async () => { await srv?.cleanup(); });
+  after(async () => {
+    await srv?.cleanup();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
 
-  // Every visible count is 0 or at least 11, and no sum the table shows has
-  // exactly one hidden member: for every station alone, all stations, and
-  // each year of the demo's arrests.
+  // Every visible count is 0 or at least 11, and no sum a table shows has
+  // exactly one hidden member, for every station alone and all together,
+  // every year, every year at every station, and 150 random combinations
+  // of stations, agencies, lead agencies and month ranges.
   it('no combination of filters shows a count from 1 to 10 or lets one be worked out', async () => {
     const st = (await srv.get('/api/v1/stations', { admin: true })).body.items;
-    const filters = ['', ...st.map((s) => `station_id=${s.id}`), `station_id=${st.map((s) => s.id).join(',')}`];
-    for (let y = 2010; y <= 2026; y += 4) filters.push(`from=${y}-01-01&to=${y + 3}-12-31`);
+    const ag = (await srv.get('/api/v1/agencies', { admin: true })).body.items;
+    const filters = ['', `station_id=${st.map((s) => s.id).join(',')}`];
+    for (const s of st) filters.push(`station_id=${s.id}`);
+    for (let y = 2014; y <= 2026; y++) {
+      filters.push(`from=${y}-01&to=${y}-12`);
+      for (const s of st) filters.push(`from=${y}-01&to=${y}-12&station_id=${s.id}`);
+    }
+    let seed = 42;
+    const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+    const pick = (items) => items.filter(() => rnd(3) === 0).map((x) => x.id).join(',');
+    for (let i = 0; i < 150; i++) {
+      const y0 = 2014 + rnd(13);
+      const m0 = 1 + rnd(12);
+      const len = 1 + rnd(36);
+      const end = new Date(Date.UTC(y0, m0 - 1 + len - 1, 1));
+      const q = [`from=${y0}-${String(m0).padStart(2, '0')}`,
+        `to=${end.getUTCFullYear()}-${String(end.getUTCMonth() + 1).padStart(2, '0')}`];
+      const stations = pick(st);
+      if (stations) q.push(`station_id=${stations}`);
+      if (rnd(4) === 0) q.push(`agency_id=${pick(ag) || ag[0].id}`);
+      if (rnd(4) === 0) q.push(`lead_agency_id=${ag.filter((a) => ['probation_ctu', 'dcfs_mart'].includes(a.kind))[rnd(2)].id}`);
+      filters.push(q.join('&'));
+    }
     let checked = 0;
+    let shown = 0;
     for (const f of filters) {
-      const d = (await U.as('analyst').get(`/api/v1/outcomes?${f}`)).body;
+      const r = await U.as('analyst').get(`/api/v1/outcomes?${f}`);
+      assert.equal(r.status, 200, `${f}: ${r.text}`);
+      const d = r.body;
       for (const h of d.headline) {
         if (h.type === 'count' && h.value !== null) assert.ok(h.value === 0 || h.value >= 11, `${f} ${h.key}=${h.value}`);
       }
       for (const t of d.tables) {
         const counts = t.columns.filter((c) => c.type === 'count');
         const cells = [...t.rows, ...(t.total ? [t.total] : [])];
-        for (const r of cells) {
+        for (const row of cells) {
           for (const c of counts) {
-            const v = r[c.key];
-            if (v !== null && v !== undefined) assert.ok(v === 0 || v >= 11, `${f} ${t.id} ${r.label} ${c.key}=${v}`);
+            const v = row[c.key];
+            if (v !== null && v !== undefined) {
+              assert.ok(v === 0 || v >= 11, `${f} ${t.id} ${row.label} ${c.key}=${v}`);
+              if (v > 0) shown++;
+            }
             checked++;
           }
         }
-        if (!t.total) continue;
-        for (const c of counts) {
-          if (c.additive === false) continue;
-          const hidden = cells.filter((r) => r[c.key] === null).length;
-          assert.notEqual(hidden, 1, `${f} ${t.id} column ${c.key}: one hidden cell could be worked out`);
+        if (t.total) {
+          for (const c of counts) {
+            if (c.additive === false) continue;
+            const hidden = cells.filter((row) => row[c.key] === null).length;
+            assert.notEqual(hidden, 1, `${f} ${t.id} column ${c.key}: one hidden cell could be worked out`);
+          }
         }
         if (t.grid) {
           const gk = t.grid.total;
-          for (const r of cells) {
-            const members = [...counts.filter((c) => c.key !== gk).map((c) => r[c.key]), r[gk]];
-            assert.notEqual(members.filter((v) => v === null).length, 1, `${f} ${t.id} row ${r.label}`);
+          for (const row of cells) {
+            const members = [...counts.filter((c) => c.key !== gk).map((c) => row[c.key]), row[gk]];
+            assert.notEqual(members.filter((v) => v === null).length, 1, `${f} ${t.id} row ${row.label}`);
           }
         }
       }
     }
-    assert.ok(checked > 500);
+    assert.ok(filters.length > 250, `${filters.length} filters`);
+    assert.ok(checked > 20000 && shown > 2000, `${checked} cells checked, ${shown} shown`);
   });
 });

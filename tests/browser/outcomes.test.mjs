@@ -213,6 +213,16 @@ describe('outcomes dashboard and Board report', () => {
     assertClean(analyst);
   });
 
+  test('the server\'s refusal is shown beside the field it names', async () => {
+    await analyst.goto('/outcomes?from=2015-13-01');
+    const from = analyst.getByLabel('From', { exact: true });
+    await analyst.locator('#filter-alert').filter({ hasText: /from must be a date/i }).waitFor();
+    assert.equal(await from.getAttribute('aria-invalid'), 'true');
+    assert.equal(await analyst.locator('#outcome-results').isVisible(), false, 'no figures under a refused filter');
+    assert.equal(await analyst.locator('#outcome-status').innerText(), '');
+    assertClean(analyst);
+  });
+
   test('the XLSX of every table and the CSV of one table download', async () => {
     await analyst.goto(`/outcomes?${FACT_SHEET}`);
     await ready(analyst);

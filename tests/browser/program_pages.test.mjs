@@ -168,7 +168,7 @@ describe('expansion and deliverables pages', () => {
     await page.getByRole('status').filter({ hasText: 'City of Cerritos saved: Planning.' }).waitFor();
     await page.locator('#filter-status').selectOption('');
     await page.locator('#filter-kind').selectOption('contract_city');
-    const cerritos = page.locator('tr', { has: page.getByRole('rowheader', { name: 'City of Cerritos' }) });
+    const cerritos = page.locator('#jurisdictions-table tr', { has: page.getByRole('rowheader', { name: 'City of Cerritos' }) });
     await cerritos.waitFor();
     assert.equal(await cerritos.locator('td[data-label="Served by"]').textContent(), 'LASD Lakewood Station');
     assert.equal(await cerritos.locator('td[data-label="Residents"]').textContent(), '49,000');

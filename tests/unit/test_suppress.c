@@ -144,8 +144,8 @@ test_support_and_non_additive(void **state)
     json_t *t = load(
         "{\"id\":\"r\",\"columns\":[{\"key\":\"label\",\"type\":\"text\"},{\"key\":\"before\","
         "\"type\":\"count\"},{\"key\":\"after\",\"type\":\"count\"},{\"key\":\"change\",\"type\":"
-        "\"percent\",\"support\":[\"before\",\"after\"]},{\"key\":\"youth\",\"type\":\"count\","
-        "\"additive\":false},{\"key\":\"median\",\"type\":\"minutes\",\"support\":[\"youth\"]}],"
+        "\"percent\",\"depends\":[\"before\",\"after\"]},{\"key\":\"youth\",\"type\":\"count\","
+        "\"additive\":false},{\"key\":\"median\",\"type\":\"minutes\",\"values\":[\"youth\"]}],"
         "\"rows\":[{\"label\":\"a\",\"before\":40,\"after\":4,\"change\":-0.9,\"youth\":12,"
         "\"median\":50},{\"label\":\"b\",\"before\":20,\"after\":15,\"change\":-0.25,\"youth\":"
         "3,\"median\":40}],\"total\":{\"label\":\"T\",\"before\":60,\"after\":19,\"change\":-0.68,"
@@ -162,6 +162,41 @@ test_support_and_non_additive(void **state)
     assert_int_equal(json_integer_value(cell(t, 0, "youth")), 12);
     assert_true(json_is_null(cell(t, 1, "median")));
     assert_int_equal(json_integer_value(cell(t, 0, "median")), 50);
+    json_decref(t);
+}
+
+static void
+test_share_of_hidden_members(void **state)
+{
+    (void)state;
+    /* share met = on time / (on time + late + missed): it gives away the
+     * sum of the hidden late and missed, so it shows only when that sum is
+     * nobody or at least the threshold */
+    json_t *t =
+        load("{\"id\":\"rt\",\"grid\":{\"total\":\"clocks\"},\"columns\":[{\"key\":\"label\","
+             "\"type\":\"text\"},{\"key\":\"on_time\",\"type\":\"count\"},{\"key\":\"late\","
+             "\"type\":\"count\"},{\"key\":\"missed\",\"type\":\"count\"},{\"key\":\"clocks\","
+             "\"type\":\"count\"},{\"key\":\"share\",\"type\":\"percent\",\"support\":[\"on_time\","
+             "\"late\",\"missed\"],\"depends\":[\"on_time\"]},{\"key\":\"median\",\"type\":"
+             "\"minutes\",\"values\":[\"on_time\",\"late\"]}],\"rows\":["
+             "{\"label\":\"a\",\"on_time\":100,\"late\":5,\"missed\":20,\"clocks\":125,"
+             "\"share\":0.8,\"median\":40},"
+             "{\"label\":\"b\",\"on_time\":100,\"late\":3,\"missed\":4,\"clocks\":107,"
+             "\"share\":0.93,\"median\":41},"
+             "{\"label\":\"c\",\"on_time\":6,\"late\":0,\"missed\":0,\"clocks\":6,"
+             "\"share\":1,\"median\":42}]}");
+    suppress_table(t, 11);
+    /* a: late hidden, missed its complement: 25 hidden, known anyway */
+    assert_true(json_is_null(cell(t, 0, "late")));
+    assert_true(json_is_null(cell(t, 0, "missed")));
+    assert_true(json_is_number(cell(t, 0, "share")));
+    assert_true(json_is_number(cell(t, 0, "median")));
+    /* b: 3 + 4 hidden would be given away: the share goes */
+    assert_true(json_is_null(cell(t, 1, "share")));
+    assert_true(json_is_number(cell(t, 1, "median")));
+    /* c: six clocks: neither share nor median */
+    assert_true(json_is_null(cell(t, 2, "share")));
+    assert_true(json_is_null(cell(t, 2, "median")));
     json_decref(t);
 }
 
@@ -212,6 +247,7 @@ main(void)
         cmocka_unit_test(test_small_total_hides_shares),
         cmocka_unit_test(test_grid),
         cmocka_unit_test(test_support_and_non_additive),
+        cmocka_unit_test(test_share_of_hidden_members),
         cmocka_unit_test(test_figures),
         cmocka_unit_test(test_malformed),
     };

@@ -27,7 +27,6 @@ const PATTERNS = ['solid', 'diagonal', 'dots', 'cross', 'vertical', 'horizontal'
 const POINTS = ['circle', 'rect', 'triangle', 'rectRot', 'star', 'crossRot'];
 const DASHES = [[], [6, 4], [2, 3], [10, 3, 2, 3], [1, 5], [12, 6]];
 
-const NUMERIC = NUMERIC_TYPES;
 const KINDS = new Set(['bar', 'hbar', 'pie', 'line', 'timeline']);
 
 /* Chart.js is there (its script may be missing from a bare checkout). */
@@ -53,7 +52,7 @@ export function chartSpec(table) {
   if (typeof keys === 'string') keys = [keys];
   let series = Array.isArray(keys) ? keys.map((k) => cols.find((c) => c.key === k)).filter(Boolean) : [];
   if (!series.length) {
-    const first = cols.find((c) => c.type === 'count') || cols.find((c) => NUMERIC.has(c.type));
+    const first = cols.find((c) => c.type === 'count') || cols.find((c) => NUMERIC_TYPES.has(c.type));
     series = first ? [first] : [];
   }
   if (!label || !series.length) return null;
@@ -134,7 +133,8 @@ function fill(ctx, colour, name) {
   return ctx.createPattern(tile, 'repeat') || colour;
 }
 
-/* Draws TEXT centred at (X, Y) on a white label so it reads over any fill. */
+/* Draws TEXT centred at (X, Y), or starting at X with ALIGN 'left', on a
+ * white label so it reads over any fill. */
 function tag(ctx, text, x, y, align = 'center') {
   const w = ctx.measureText(text).width + 6;
   const h = 16;
@@ -143,6 +143,7 @@ function tag(ctx, text, x, y, align = 'center') {
   ctx.fillStyle = 'rgba(255, 255, 255, 0.92)';
   ctx.fillRect(left, y - h / 2, w, h);
   ctx.fillStyle = INK;
+  ctx.textAlign = 'center';
   ctx.fillText(text, left + w / 2, y);
 }
 
@@ -183,11 +184,9 @@ const valueLabels = {
           const base = valueScale.getPixelForValue(0);
           if (horizontal) {
             const end = v === null ? base : bar.x;
-            ctx.textAlign = 'left';
             tag(ctx, text, end + 4, bar.y, 'left');
           } else {
             const top = v === null ? base : bar.y;
-            ctx.textAlign = 'center';
             tag(ctx, text, bar.x, top - 10);
           }
         });
@@ -205,7 +204,7 @@ function axisTicks(col) {
   };
 }
 
-/* The Chart.js configuration for SPEC drawn WIDTH x HEIGHT on CTX. */
+/* The Chart.js configuration for SPEC drawn WIDTH wide on CTX (for the patterns). */
 function config(spec, ctx, { print, width }) {
   const { kind, series, points } = spec;
   const many = series.length > 1;
