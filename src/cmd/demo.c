@@ -456,9 +456,10 @@ cmd_demo(int argc, char **argv)
                   "synthetic demo user per role (password $HAVEN_DEMO_PASSWORD, "
                   "default\n" DEMO_PASSWORD
                   "). Leaves a database that already has users unchanged.\n\n"
-                  "--scale N adds N closed referrals of synthetic history over the last ten\n"
-                  "years (youth, clocks, MDTs, statuses, timelines, arrests), also to a demo\n"
-                  "database made before; the same --seed (default 1) draws the same history.\n",
+                  "--scale N adds N closed referrals of synthetic history since the first\n"
+                  "go-live, at least ten years (youth, clocks, MDTs, statuses, timelines,\n"
+                  "arrests), also to a demo database made before; the same --seed (default 1)\n"
+                  "draws the same history.\n",
                   out);
             return ch == 'h' ? 0 : 2;
         }

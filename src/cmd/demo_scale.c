@@ -1,9 +1,10 @@
 /*
  * demo_scale.c - `haven demo --scale N` (see demo_scale.h): ten years of
- * synthetic history (or back to the first station's go-live, if earlier), written straight into the
- * tables the protocol's workflow fills (src/protocol/referral.c, referral_records.c, deadline.c,
- * timeline.c), in the shape that workflow leaves them in, fast enough for a
- * million referrals.
+ * synthetic history (or back to the first station's go-live, if earlier),
+ * written straight into the tables the protocol's workflow fills
+ * (src/protocol/referral.c, referral_records.c, deadline.c, timeline.c), in
+ * the shape that workflow leaves them in, fast enough for a million
+ * referrals.
  *
  * Every referral is closed. Per referral: the youth (new, or one recovered
  * before: about 15% of recoveries are repeats, some youth three times or
@@ -11,12 +12,13 @@
  * (lead, advocate, Medical Hub exam, 72-hour status, advocacy) met, missed
  * or stopped as the scheduler would have left them, the initial MDT, the
  * exam appointment, the 72-hour status and sometimes the whereabouts, a
- * detention when the MDT chose juvenile hall, about ten timeline entries,
+ * detention when the MDT chose juvenile hall, ten to twelve timeline entries
+ * (with the clocks' warnings and misses),
  * and for some youth arrests for other charges. Per station: arrests of
  * minors for prostitution-related charges, many in the years before its
  * go-live date and few after. Distributions follow the fact sheet
- * (docs/ sources: average age 15.7, ages 11-17, 131 recoveries of 112
- * youth, 141 arrests before the protocol and 16 since).
+ * (the source documents: average age 15.7, ages 11-17, 131 recoveries of
+ * 112 youth, 141 arrests before the protocol and 16 since).
  *
  * Draws come from xoshiro256** seeded with splitmix64: one seed, one
  * history (encryption nonces aside). Times are placed in the county's

@@ -1,5 +1,5 @@
 /*
- * demo_scale.h - `haven demo --scale N`: ten years of synthetic history on
+ * demo_scale.h - `haven demo --scale N`: years of synthetic history on
  * top of the demo's agencies, stations and users, for the outcomes figures
  * and their benchmark. No real person's data.
  */
@@ -20,16 +20,17 @@ typedef struct demo_scale_counts {
 } demo_scale_counts;
 
 /*
- * Adds N closed historical referrals spread over the ten years before
- * clock_now_ms(), with their youth (names and dates of birth encrypted with
- * KEYS, blind indexes), clocks, MDT meetings, exams, statuses, detentions,
- * timelines and arrests, and arrests of minors per station before and after
- * its go-live date; then rebuilds the outcomes rollup (facts_rebuild). The
- * same SEED draws the same history. Writes in transactions of at most
- * 20,000 referrals; prints progress every 10% and a closing line to stderr.
- * A database that already has history gets N more. HV_ERR_DENIED (with a
- * message on stderr) when the database was not made by `haven demo`.
- * OUT may be NULL.
+ * Adds N closed historical referrals spread over the ten years before today
+ * (back to the first station's go-live when that is longer ago), with their
+ * youth (names and dates of birth encrypted with KEYS, blind indexes),
+ * clocks, MDT meetings, exams, statuses, detentions, timelines and arrests,
+ * and arrests of minors per station before and after its go-live date; then
+ * rebuilds the outcomes rollup (facts_rebuild). The same SEED draws the same
+ * history on the same day. Writes in transactions of at most 20,000
+ * referrals; prints progress every 10% and a closing line to stderr. A
+ * database that already has history gets N more. HV_ERR_DENIED (with a
+ * message on stderr) when the database was not made by `haven demo`. OUT
+ * may be NULL.
  */
 hv_result demo_scale(store *st, const crypt_keys *keys, int64_t n, uint64_t seed,
                      demo_scale_counts *out);
