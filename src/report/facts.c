@@ -87,6 +87,7 @@ typedef struct range_ctx {
     store_conn *c;
     const crypt_keys *keys;
     int64_t seq, rows;
+    int64_t person; /* the last row's youth */
     hv_result r;
 } range_ctx;
 
@@ -238,6 +239,7 @@ write_fact(void *vctx, const store_row *row)
                       "s72_state = excluded.s72_state, s72_minutes = excluded.s72_minutes",
                       a, (int)(sizeof a / sizeof a[0]), NULL);
     x->rows++;
+    x->person = store_row_int(row, 5);
     return x->r;
 }
 
@@ -307,25 +309,21 @@ hv_result
 facts_refresh(store_conn *c, const crypt_keys *keys, int64_t referral_id)
 {
     range_ctx x = {.c = c, .keys = keys};
-    hv_result r = next_seq(c, &x.seq);
-    if (r != HV_OK)
-        return r;
-    /* the person it belonged to before (a merge or a corrected youth) */
+    /* the next seq, and the person the row belonged to before (a merge or a
+     * corrected youth: that person's recoveries are renumbered too) */
     int64_t before = 0;
     store_val id[] = {SV_INTV(referral_id)};
-    r = store_query_int(c, "SELECT person_id FROM referral_fact WHERE referral_id = ?", id, 1,
-                        &before);
-    if (r != HV_OK && r != HV_ERR_NOTFOUND)
+    hv_result r = store_query_int(c,
+                                  "SELECT COALESCE((SELECT person_id FROM referral_fact WHERE "
+                                  "referral_id = ?), 0)",
+                                  id, 1, &before);
+    if (r == HV_OK)
+        r = next_seq(c, &x.seq);
+    if (r != HV_OK || (r = compute_range(&x, referral_id, referral_id)) != HV_OK || x.rows == 0)
         return r;
-    if ((r = compute_range(&x, referral_id, referral_id)) != HV_OK || x.rows == 0)
+    if ((r = renumber(c, x.person, &x.seq)) != HV_OK)
         return r;
-    int64_t person = 0;
-    if ((r = store_query_int(c, "SELECT person_id FROM referral_fact WHERE referral_id = ?", id, 1,
-                             &person)) != HV_OK)
-        return r;
-    if ((r = renumber(c, person, &x.seq)) != HV_OK)
-        return r;
-    if (before && before != person)
+    if (before && before != x.person)
         r = renumber(c, before, &x.seq);
     return r;
 }
