@@ -23,6 +23,7 @@ typedef struct fact {
     int8_t age;                            /* -1 unknown */
     uint8_t nth, decision, jh, s72, where; /* choice index + 1; 0: none */
     uint8_t clock[4];
+    uint16_t month;     /* months since 1970-01 (in the struct's padding) */
     int32_t minutes[4]; /* -1: not met */
 } fact;
 
@@ -139,6 +140,14 @@ date_day(const char *s)
     return (int32_t)zone_days_from_civil(y, m, d);
 }
 
+static int
+month_of(int32_t day)
+{
+    int y, m, d;
+    zone_civil_from_days(day, &y, &m, &d);
+    return y * 12 + (m - 1);
+}
+
 /* Sync reads into these, then applies them under the write lock. */
 typedef struct pending {
     fact *f;
@@ -172,6 +181,8 @@ read_fact(void *ctx, const store_row *row)
     if (seq > p->seq)
         p->seq = seq;
     f->day = (int32_t)store_row_int(row, 2);
+    int mo = month_of(f->day) - 1970 * 12;
+    f->month = (uint16_t)(mo < 0 ? 0 : mo > UINT16_MAX ? UINT16_MAX : mo);
     f->ident = (int32_t)store_row_int(row, 3);
     f->station = store_row_isnull(row, 4) ? 0 : (int32_t)store_row_int(row, 4);
     f->lead = (int32_t)store_row_int(row, 5);
@@ -581,14 +592,59 @@ cmp_i32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median of V[0..N) (sorts V); -1 when empty. */
-static double
-median(int32_t *v, int64_t n)
+/* Minutes to a clock being met, counted by value: a median over a million
+ * clocks is then one walk over the counts, not a sort. Minutes from
+ * MINUTES_CAP on (past two months) are rare and kept in a list. */
+#define MINUTES_CAP 90000
+typedef struct minutes_hist {
+    uint32_t *count; /* MINUTES_CAP */
+    int32_t *big;    /* values >= MINUTES_CAP */
+    int64_t n, nbig, cbig;
+} minutes_hist;
+
+static int
+hist_add(minutes_hist *h, int32_t m)
 {
-    if (n == 0)
+    h->n++;
+    if (m < MINUTES_CAP) {
+        h->count[m]++;
+        return 1;
+    }
+    if (h->nbig == h->cbig) {
+        int64_t cap = h->cbig ? h->cbig * 2 : 64;
+        int32_t *b = realloc(h->big, (size_t)cap * sizeof *b);
+        if (!b)
+            return 0;
+        h->big = b;
+        h->cbig = cap;
+    }
+    h->big[h->nbig++] = m;
+    return 1;
+}
+
+/* The value of rank I (0-based) of H; the big list must be sorted. */
+static int32_t
+hist_rank(const minutes_hist *h, int64_t i)
+{
+    int64_t seen = 0;
+    for (int32_t m = 0; m < MINUTES_CAP; m++) {
+        seen += h->count[m];
+        if (seen > i)
+            return m;
+    }
+    return h->big[i - seen];
+}
+
+/* Median of H; -1 when empty. */
+static double
+median(minutes_hist *h)
+{
+    if (h->n == 0)
         return -1;
-    qsort(v, (size_t)n, sizeof *v, cmp_i32);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+    if (h->nbig > 1)
+        qsort(h->big, (size_t)h->nbig, sizeof *h->big, cmp_i32);
+    int32_t a = hist_rank(h, (h->n - 1) / 2), b = hist_rank(h, h->n / 2);
+    return (a + b) / 2.0;
 }
 
 /* Everything counted in one pass, before it becomes tables. */
@@ -598,8 +654,7 @@ typedef struct tally {
     int64_t *by_agency, *by_station; /* by index into o->agencies / o->stations; [n]: none */
     int64_t decision[16], jh[16], s72[16], where[16];
     int64_t clock[4][6];
-    int32_t *minutes[4];
-    int64_t nminutes[4];
+    minutes_hist minutes[4];
     int64_t nth[3];
     int64_t *months;
     int nmonths, first_month;
@@ -612,19 +667,13 @@ tally_free(tally *t)
 {
     free(t->by_agency);
     free(t->by_station);
-    for (int k = 0; k < 4; k++)
-        free(t->minutes[k]);
+    for (int k = 0; k < 4; k++) {
+        free(t->minutes[k].count);
+        free(t->minutes[k].big);
+    }
     free(t->months);
     free(t->persons);
     free(t->last);
-}
-
-static int
-month_of(int32_t day)
-{
-    int y, m, d;
-    zone_civil_from_days(day, &y, &m, &d);
-    return y * 12 + (m - 1);
 }
 
 static hv_result
@@ -640,9 +689,10 @@ count_referrals(const outcomes *o, const outcomes_filter *f, int32_t from, int32
     t->last = calloc((size_t)o->max_person + 1, sizeof *t->last);
     t->persons = malloc(((size_t)o->max_person + 1) * sizeof *t->persons);
     for (int k = 0; k < 4; k++)
-        t->minutes[k] = malloc(((size_t)(o->nfacts ? o->nfacts : 1)) * sizeof *t->minutes[k]);
+        t->minutes[k].count = calloc(MINUTES_CAP, sizeof *t->minutes[k].count);
     if (!t->by_agency || !t->by_station || !t->months || !t->last || !t->persons ||
-        !t->minutes[0] || !t->minutes[1] || !t->minutes[2] || !t->minutes[3])
+        !t->minutes[0].count || !t->minutes[1].count || !t->minutes[2].count ||
+        !t->minutes[3].count)
         return HV_ERR_NOMEM;
     /* small id → index maps for agencies and stations */
     int64_t max_a = 0, max_s = 0;
@@ -696,13 +746,19 @@ count_referrals(const outcomes *o, const outcomes_filter *f, int32_t from, int32
         t->s72[x->s72 & 15]++;
         for (int k = 0; k < 4; k++) {
             t->clock[k][x->clock[k] % 6]++;
-            if ((x->clock[k] == CL_ON_TIME || x->clock[k] == CL_LATE) && x->minutes[k] >= 0)
-                t->minutes[k][t->nminutes[k]++] = x->minutes[k];
+            if ((x->clock[k] == CL_ON_TIME || x->clock[k] == CL_LATE) && x->minutes[k] >= 0 &&
+                !hist_add(&t->minutes[k], x->minutes[k])) {
+                free(aidx);
+                free(sidx);
+                return HV_ERR_NOMEM;
+            }
         }
         t->nth[x->nth >= 3 ? 2 : x->nth - 1]++;
         if (x->nth >= 2)
             t->repeats++;
-        t->months[month_of(x->day) - t->first_month]++;
+        int mi = x->month + 1970 * 12 - t->first_month;
+        if (mi >= 0 && mi < t->nmonths)
+            t->months[mi]++;
     }
     /* where each youth is now: from their latest recovery in the period */
     for (int64_t i = 0; i < t->unique; i++)
@@ -864,7 +920,7 @@ document(outcomes *o, const outcomes_filter *f, int threshold, int32_t today, js
             json_object_set_new(row, "share_met",
                                 on + late + miss ? json_real(share(on, on + late + miss))
                                                  : json_null());
-            double med = median(t.minutes[k], t.nminutes[k]);
+            double med = median(&t.minutes[k]);
             json_object_set_new(row, "median_minutes", med >= 0 ? json_real(med) : json_null());
         }
         table_note(tr, "Share met on time: of the clocks that ended (met on time, met late or "
