@@ -38,6 +38,31 @@ data_only(int argc, char **argv, const char *usage, const char **data, int *rc)
     return optind;
 }
 
+/* `haven NOUN VERB [--data DIR]`: parses the options and checks VERB; 0 if
+ * the command goes on, else -1 with the exit status in *RC. */
+static int
+verb_only(int argc, char **argv, const char *usage, const char *verb, const char **data, int *rc)
+{
+    int first = data_only(argc, argv, usage, data, rc);
+    if (first < 0)
+        return -1;
+    if (argc - first != 1 || strcmp(argv[first], verb) != 0) {
+        fputs(usage, stderr);
+        *rc = 2;
+        return -1;
+    }
+    return 0;
+}
+
+/* Opens the data directory DATA (made if CREATE) with the default settings. */
+static int
+open_data(const char *data, int create, store **st, crypt_keys **keys)
+{
+    haven_config cfg;
+    config_defaults(&cfg);
+    return cmd_open(cmd_data_dir(data), &cfg, create, st, keys);
+}
+
 int
 cmd_migrate(int argc, char **argv)
 {
@@ -48,11 +73,9 @@ cmd_migrate(int argc, char **argv)
     int rc = 0;
     if (data_only(argc, argv, usage, &data, &rc) < 0)
         return rc;
-    haven_config cfg;
-    config_defaults(&cfg);
     store *st;
     crypt_keys *keys;
-    if (cmd_open(cmd_data_dir(data), &cfg, 1, &st, &keys) != 0)
+    if (open_data(data, 1, &st, &keys) != 0)
         return 1;
     int version = 0;
     store_schema_version(st, &version);
@@ -71,18 +94,11 @@ cmd_audit(int argc, char **argv)
         "exits 1 and names the first entry that was changed, removed or added by hand.\n";
     const char *data = NULL;
     int rc = 0;
-    int first = data_only(argc, argv, usage, &data, &rc);
-    if (first < 0)
+    if (verb_only(argc, argv, usage, "verify", &data, &rc) < 0)
         return rc;
-    if (argc - first != 1 || strcmp(argv[first], "verify") != 0) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    haven_config cfg;
-    config_defaults(&cfg);
     store *st;
     crypt_keys *keys;
-    if (cmd_open(cmd_data_dir(data), &cfg, 0, &st, &keys) != 0)
+    if (open_data(data, 0, &st, &keys) != 0)
         return 1;
     audit_report rep;
     hv_result r = audit_verify(st, keys, &rep);
@@ -110,18 +126,11 @@ cmd_facts(int argc, char **argv)
         "after loading data by other means. Servers pick the new rows up by themselves.\n";
     const char *data = NULL;
     int rc = 0;
-    int first = data_only(argc, argv, usage, &data, &rc);
-    if (first < 0)
+    if (verb_only(argc, argv, usage, "rebuild", &data, &rc) < 0)
         return rc;
-    if (argc - first != 1 || strcmp(argv[first], "rebuild") != 0) {
-        fputs(usage, stderr);
-        return 2;
-    }
-    haven_config cfg;
-    config_defaults(&cfg);
     store *st;
     crypt_keys *keys;
-    if (cmd_open(cmd_data_dir(data), &cfg, 0, &st, &keys) != 0)
+    if (open_data(data, 0, &st, &keys) != 0)
         return 1;
     int64_t t0 = clock_mono_ms(), rows = 0;
     store_conn *c = NULL;
@@ -153,13 +162,8 @@ cmd_key(int argc, char **argv)
         "Older keys stay in the file so existing data still decrypts. See docs/keys.md.\n";
     const char *data = NULL;
     int rc = 0;
-    int first = data_only(argc, argv, usage, &data, &rc);
-    if (first < 0)
+    if (verb_only(argc, argv, usage, "rotate", &data, &rc) < 0)
         return rc;
-    if (argc - first != 1 || strcmp(argv[first], "rotate") != 0) {
-        fputs(usage, stderr);
-        return 2;
-    }
     if (sodium_init() < 0)
         return 1;
     uint32_t id = 0;
