@@ -216,6 +216,7 @@ cmd_help(int argc, char **argv)
           "  audit verify  check the audit log's hash chain\n"
           "  key rotate    add a new field-encryption key\n"
           "  facts rebuild recompute the outcomes rollup from the case records\n"
+          "  directory import FILE  HSDS 3.0 services into the services directory\n"
           "  version       print the version\n"
           "  help [config] this text, or every configuration key\n"
           "\n"
