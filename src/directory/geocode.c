@@ -90,8 +90,8 @@ geocoder_new(const geocode_options *opt, geocoder **out)
                 ? NOMINATIM_INTERVAL
                 : 0;
     if (opt->contact && *opt->contact)
-        snprintf(g->ua, sizeof g->ua, "haven/%s (CSEC services directory; +%.300s)",
-                 HAVEN_VERSION, opt->contact);
+        snprintf(g->ua, sizeof g->ua, "haven/%s (CSEC services directory; +%.300s)", HAVEN_VERSION,
+                 opt->contact);
     else
         snprintf(g->ua, sizeof g->ua, "haven/%s (CSEC services directory)", HAVEN_VERSION);
     g->ncache = opt->cache_entries ? opt->cache_entries : DEFAULT_CACHE;
@@ -316,13 +316,13 @@ geocode_fetch(geocoder *g, const char *address, geo_point *out)
     q = curl_easy_escape(h, address, 0);
     if (!q)
         goto err;
-    hv_result b = g->kind == GEOCODE_CENSUS
-                      ? buf_addf(&url,
-                                 "%s/geocoder/locations/onelineaddress?address=%s"
-                                 "&benchmark=Public_AR_Current&format=json",
-                                 g->base, q)
-                      : buf_addf(&url, "%s/search?format=jsonv2&q=%s&limit=1&countrycodes=us",
-                                 g->base, q);
+    hv_result b =
+        g->kind == GEOCODE_CENSUS
+            ? buf_addf(&url,
+                       "%s/geocoder/locations/onelineaddress?address=%s"
+                       "&benchmark=Public_AR_Current&format=json",
+                       g->base, q)
+            : buf_addf(&url, "%s/search?format=jsonv2&q=%s&limit=1&countrycodes=us", g->base, q);
     if (b != HV_OK)
         goto err;
     hs = curl_slist_append(NULL, "Accept: application/json");
@@ -388,8 +388,7 @@ geocode_address(geocoder *g, const char *address, geo_point *out)
         sodium_memzero(text, sizeof text);
         return rc;
     }
-    if (g->min_interval_ms > 0 && g->last_call_ms &&
-        now - g->last_call_ms < g->min_interval_ms) {
+    if (g->min_interval_ms > 0 && g->last_call_ms && now - g->last_call_ms < g->min_interval_ms) {
         pthread_mutex_unlock(&g->mu);
         sodium_memzero(text, sizeof text);
         return HV_ERR_RATE;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -48,13 +49,12 @@ read_all(const char *path, char **out, size_t *len, char *err, size_t errsz)
     }
     hv_result rc = HV_ERR_IO;
     char *data = NULL;
-    long n = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        snprintf(err, errsz, "%s: cannot read: %s", path, strerror(errno ? errno : EIO));
+    struct stat sb;
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        snprintf(err, errsz, "%s: cannot read: not a regular file", path);
         goto err;
     }
+    long n = (long)sb.st_size;
     if (n > ZIPGEO_MAX_BYTES) {
         snprintf(err, errsz, "%s: larger than %ld bytes", path, ZIPGEO_MAX_BYTES);
         rc = HV_ERR_TOOBIG;
@@ -144,6 +144,12 @@ zipgeo_load(const char *path, zipgeo **out, char *err, size_t errsz)
     }
     rc = HV_ERR_INVALID;
     char *p = data;
+    size_t hn = strlen(ZIPGEO_HEADER);
+    if (strncmp(p, ZIPGEO_HEADER, hn) != 0 ||
+        !(p[hn] == '\n' || p[hn] == '\0' || (p[hn] == '\r' && p[hn + 1] == '\n'))) {
+        snprintf(err, errsz, "%s:1: the first line must be \"zip<TAB>lat<TAB>lon\"", path);
+        goto err;
+    }
     for (size_t lineno = 1; *p; lineno++) {
         char *line = p, *nl = strchr(p, '\n');
         if (nl) {
@@ -155,14 +161,8 @@ zipgeo_load(const char *path, zipgeo **out, char *err, size_t errsz)
         size_t n = strlen(line);
         if (n > 0 && line[n - 1] == '\r')
             line[--n] = '\0';
-        if (lineno == 1) {
-            if (strcmp(line, ZIPGEO_HEADER) != 0) {
-                snprintf(err, errsz, "%s:1: the first line must be \"zip<TAB>lat<TAB>lon\"",
-                         path);
-                goto err;
-            }
-            continue;
-        }
+        if (lineno == 1)
+            continue; /* the header, checked above */
         if (n == 0 && !*p)
             break; /* the newline that ends the file */
         char *lat = strchr(line, '\t'), *lon = lat ? strchr(lat + 1, '\t') : NULL;
@@ -270,7 +270,7 @@ zipgeo_shared(const char *path, const zipgeo **out)
                       json_pack("{s:s, s:s}", "path", p, "error", err));
         } else {
             log_event(LOG_INFO, "zip table read",
-                      json_pack("{s:s, s:I}", "path", p, (json_int_t)z->n));
+                      json_pack("{s:s, s:I}", "path", p, "rows", (json_int_t)z->n));
             atomic_store_explicit(&shared_table, z, memory_order_release);
         }
     }
