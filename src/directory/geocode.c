@@ -352,9 +352,11 @@ geocode_fetch(geocoder *g, const char *address, geo_point *out)
     if (rc == HV_ERR_UNAVAILABLE)
         /* the URL holds the address: only the kind and the codes are logged */
         log_event(LOG_WARN, "geocoder failed",
-                  json_pack("{s:s, s:i, s:s, s:b}", "geocoder", kind_name(g->kind), "status",
-                            (int)status, "curl", curl_easy_strerror(cc), "answered",
-                            cc == CURLE_OK && status == 200));
+                  json_pack("{s:s, s:s, s:i, s:s}", "geocoder", kind_name(g->kind), "reason",
+                            cc != CURLE_OK  ? "no answer"
+                            : status != 200 ? "http status"
+                                            : "unexpected answer",
+                            "status", (int)status, "curl", curl_easy_strerror(cc)));
 err:
     curl_slist_free_all(hs);
     curl_free(q);
