@@ -110,6 +110,14 @@ static const conf_key conf_keys[] = {
     STR("notify", "sms_inbound_url", sms_inbound_url, "",
         "the inbound webhook URL as the provider calls it (default: public_url + "
         "/api/v1/sms/inbound)"),
+    STR("directory", "geocoder", geocoder, "none",
+        "addresses to coordinates: none, nominatim or census (ZIP codes need none)"),
+    STR("directory", "geocoder_url", geocoder_url, "",
+        "the geocoder's base URL (empty: the public service of that kind)"),
+    NUM("directory", "geocoder_timeout_ms", geocoder_timeout_ms, 100, 60000, "5000",
+        "longest one geocoder call may take"),
+    STR("directory", "zip_table", zip_table, "",
+        "ZIP code table (zip, lat, lon; default: data/zcta.tsv, as web_dir is found)"),
 };
 
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])
@@ -185,6 +193,7 @@ static const struct {
 } conf_words[] = {
     {"log_level", {"debug", "info", "warn", "error", NULL}, "debug, info, warn or error"},
     {"password_cost", {"interactive", "moderate", "min", NULL}, "interactive, moderate or min"},
+    {"geocoder", {"none", "nominatim", "census", NULL}, "none, nominatim or census"},
 };
 
 hv_result

@@ -60,6 +60,11 @@ typedef struct haven_config {
     char sms_auth_token[128];
     char sms_from[32];
     char sms_inbound_url[256];
+    /* [directory] */
+    char geocoder[16];
+    char geocoder_url[256];
+    long geocoder_timeout_ms;
+    char zip_table[512];
 } haven_config;
 
 /* Fills CFG with every default. */
