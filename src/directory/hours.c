@@ -21,7 +21,7 @@
 #define DAY_MS             86400000LL
 #define WEEK_MIN           (7 * 1440)
 #define WEEK_WORDS         ((WEEK_MIN + 63) / 64)
-#define CACHE_DAYS         256
+#define CACHE_DAYS         64
 #define CACHE_WORDS        (CACHE_DAYS / 64)
 #define ZONE_WINDOW_BEFORE (4 * DAY_MS)
 #define ZONE_WINDOW_AFTER  (12 * DAY_MS)
@@ -139,7 +139,7 @@ parse_offset(const char *s, int *minutes)
 /* A zone from text: "UTC", an offset, or an IANA name core/zone knows.
  * Z->name points into S. 0 if none of these. */
 static int
-zref_parse(const char *s, zref *z)
+zref_parse(const char *s, zref *z, int check)
 {
     memset(z, 0, sizeof *z);
     if (!s || !*s)
@@ -155,7 +155,7 @@ zref_parse(const char *s, zref *z)
         z->fixed = 1;
         return 1;
     }
-    if (strlen(s) >= HOURS_TZ_MAX || !zone_valid(s))
+    if (strlen(s) >= HOURS_TZ_MAX || (check && !zone_valid(s)))
         return 0;
     z->name = s;
     return 1;
@@ -180,21 +180,55 @@ zone_offset_ms(const zcache *c, int64_t utc_ms, int64_t *off_ms)
     return HV_OK;
 }
 
-/* Makes C's window hold UTC_MS (rebuilt around it if it does not). */
+/* Windows found before, per thread: search evaluates many services around
+ * one "now", so most calls find their zone's window here and make no call
+ * into core/zone at all (whose lookup of a zone by name is the cost). */
+#define ZONE_MEMO 4
+typedef struct zmemo {
+    char name[HOURS_TZ_MAX];
+    int constant;
+    int64_t lo, hi, off_ms;
+} zmemo;
+static _Thread_local zmemo zone_memo[ZONE_MEMO];
+static _Thread_local int zone_memo_next;
+
+/* Makes C's window hold UTC_MS (from the memo, or built around it). */
 static void
 zc_window(zcache *c, int64_t utc_ms)
 {
     if (c->z.fixed || (c->built && utc_ms >= c->lo + DAY_MS && utc_ms <= c->hi - DAY_MS))
         return;
+    for (int i = 0; i < ZONE_MEMO; i++) {
+        const zmemo *m = &zone_memo[i];
+        if (m->name[0] && utc_ms >= m->lo + DAY_MS && utc_ms <= m->hi - DAY_MS &&
+            strcmp(m->name, c->z.name) == 0) {
+            c->built = 1;
+            c->constant = m->constant;
+            c->lo = m->lo;
+            c->hi = m->hi;
+            c->off_ms = m->off_ms;
+            return;
+        }
+    }
     c->built = 1;
     c->constant = 0;
     c->lo = utc_ms - ZONE_WINDOW_BEFORE;
     c->hi = utc_ms + ZONE_WINDOW_AFTER;
     int64_t a, b;
-    if (zone_offset_ms(c, c->lo, &a) == HV_OK && zone_offset_ms(c, c->hi, &b) == HV_OK && a == b) {
+    hv_result ra = zone_offset_ms(c, c->lo, &a), rb = zone_offset_ms(c, c->hi, &b);
+    if (ra == HV_OK && rb == HV_OK && a == b) {
         c->constant = 1;
         c->off_ms = a;
     }
+    if (ra != HV_OK && rb != HV_OK)
+        return; /* an unknown zone: remember nothing */
+    zmemo *m = &zone_memo[zone_memo_next];
+    zone_memo_next = (zone_memo_next + 1) % ZONE_MEMO;
+    snprintf(m->name, sizeof m->name, "%s", c->z.name);
+    m->constant = c->constant;
+    m->lo = c->lo;
+    m->hi = c->hi;
+    m->off_ms = c->off_ms;
 }
 
 /* Local wall time (ms since 1970-01-01 00:00 local) of the instant UTC_MS. */
@@ -489,7 +523,7 @@ parse_timezone(const json_t *s, hours_rule *r, hv_err *e)
     }
     const char *t = json_string_value(v);
     zref z;
-    if (!t || !zref_parse(t, &z))
+    if (!t || !zref_parse(t, &z, 1))
         goto bad;
     if (z.fixed) {
         r->flags |= HOURS_TZ_FIXED;
@@ -892,7 +926,7 @@ ctx_init(ctx *x, const hours_rule *rules, int n, const char *default_tz)
     x->n = n;
     x->nz = 1;
     memset(&x->zones[0], 0, sizeof x->zones[0]);
-    if (!zref_parse(default_tz, &x->zones[0].z))
+    if (!zref_parse(default_tz, &x->zones[0].z, 0))
         return HV_ERR_INVALID;
     for (int i = 0; i < n; i++) {
         const hours_rule *r = &rules[i];
@@ -914,7 +948,7 @@ ctx_init(ctx *x, const hours_rule *rules, int n, const char *default_tz)
                 c->z.fixed = 1;
                 c->z.off = r->utc_offset;
             } else {
-                if (!memchr(r->tz, '\0', sizeof r->tz) || !zone_valid(r->tz))
+                if (!memchr(r->tz, '\0', sizeof r->tz) || !r->tz[0])
                     return HV_ERR_INVALID;
                 c->z.name = r->tz;
             }
@@ -1257,6 +1291,7 @@ collect(ctx *x, int (*want)(const hours_rule *), int64_t w0, int64_t w1, ispan *
     return HV_OK;
 }
 
+/* Sets bits [LO, HI) of BITS (clipped to the week's minutes). */
 static void
 bits_set(uint64_t *bits, int64_t lo, int64_t hi)
 {
@@ -1264,8 +1299,11 @@ bits_set(uint64_t *bits, int64_t lo, int64_t hi)
         lo = 0;
     if (hi > WEEK_MIN)
         hi = WEEK_MIN;
-    for (int64_t m = lo; m < hi; m++)
-        bits[m / 64] |= 1ULL << (m % 64);
+    while (lo < hi) {
+        int64_t w = lo / 64, b = lo % 64, k = hi - lo < 64 - b ? hi - lo : 64 - b;
+        bits[w] |= (k == 64 ? ~0ULL : ((1ULL << k) - 1)) << b;
+        lo += k;
+    }
 }
 
 /* Marks in BITS the wall minutes (from BASE, a local midnight as wall ms)
@@ -1301,13 +1339,15 @@ wall_mark(zcache *z, int64_t base, int64_t a, int64_t b, uint64_t *bits)
     return HV_OK;
 }
 
+/* 1 if any of the 15 bits from LO (a multiple of 15) is set. */
 static int
-any_bits(const uint64_t *bits, int lo, int hi)
+any_bits(const uint64_t *bits, int lo)
 {
-    for (int m = lo; m < hi; m++)
-        if ((bits[m / 64] >> (m % 64)) & 1)
-            return 1;
-    return 0;
+    int w = lo / 64, b = lo % 64;
+    uint64_t v = bits[w] >> b;
+    if (b > 64 - 15 && w + 1 < WEEK_WORDS)
+        v |= bits[w + 1] << (64 - b);
+    return (v & 0x7fffULL) != 0;
 }
 
 hv_result
@@ -1366,11 +1406,10 @@ hours_week_mask(const hours_rule *rules, int n, const char *tz, int64_t first_da
 
     w->exact = 1;
     for (int s = 0; s < HOURS_SLOTS; s++) {
-        int lo = s * 15, hi = lo + 15;
-        if (!any_bits(om, lo, hi))
+        if (!any_bits(om, s * 15))
             continue;
         w->open[s / 64] |= 1ULL << (s % 64);
-        if (any_bits(cm, lo, hi))
+        if (any_bits(cm, s * 15))
             w->exact = 0;
     }
     return HV_OK;
@@ -1381,7 +1420,7 @@ hours_slot(const char *tz, int64_t utc_ms, int64_t *first_day, int *slot)
 {
     zcache z;
     memset(&z, 0, sizeof z);
-    if (!first_day || !slot || !zref_parse(tz, &z.z))
+    if (!first_day || !slot || !zref_parse(tz, &z.z, 0))
         return HV_ERR_INVALID;
     zone_civil probe;
     if (zone_to_civil("UTC", utc_ms, &probe) != HV_OK)
