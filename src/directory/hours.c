@@ -915,6 +915,30 @@ typedef struct ctx {
     daycache days[HOURS_RULES_MAX];
 } ctx;
 
+/* 1 if R is a rule hours_parse() could have made, as far as the
+ * evaluation depends on it (rules may come back from storage). */
+static int
+rule_sane(const hours_rule *r)
+{
+    if (r->freq > HOURS_FREQ_YEARLY || r->interval < 1 || r->interval > HOURS_INTERVAL_MAX ||
+        r->wkst > 6 || r->weekdays > 0x7f || r->n_byday > HOURS_LIST_MAX ||
+        r->n_bymonthday > HOURS_LIST_MAX || r->n_byyearday > HOURS_LIST_MAX ||
+        r->n_byweekno > HOURS_LIST_MAX || r->count < 0 || r->count > HOURS_COUNT_MAX)
+        return 0;
+    if ((r->interval > 1 || r->count || r->freq == HOURS_FREQ_YEARLY) &&
+        anchor_of(r) == HOURS_NO_DAY && (r->flags & HOURS_FAST))
+        return 0;
+    if ((r->flags & HOURS_FAST) && r->freq == HOURS_FREQ_WEEKLY && !r->weekdays)
+        return 0;
+    if ((r->flags & HOURS_HAS_TIMES) &&
+        (r->opens < 0 || r->opens >= 1440 || r->closes < 1 || r->closes > 1440))
+        return 0;
+    for (int i = 0; i < r->n_byday; i++)
+        if (r->byday_wd[i] > 6 || r->byday_pos[i] == 0)
+            return 0;
+    return 1;
+}
+
 static hv_result
 ctx_init(ctx *x, const hours_rule *rules, int n, const char *default_tz)
 {
@@ -932,6 +956,8 @@ ctx_init(ctx *x, const hours_rule *rules, int n, const char *default_tz)
         const hours_rule *r = &rules[i];
         x->days[i].filled = 0;
         x->zone_of[i] = 0;
+        if (!rule_sane(r))
+            return HV_ERR_INVALID;
         if (!(r->flags & (HOURS_TZ_FIXED | HOURS_TZ_NAMED)))
             continue;
         int k;

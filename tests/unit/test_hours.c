@@ -485,6 +485,17 @@ test_zones(void **state)
     bad.flags |= HOURS_TZ_NAMED;
     snprintf(bad.tz, sizeof bad.tz, "Nowhere/Land");
     assert_int_equal(hours_open_at(&bad, 1, LA, 0, &st), HV_ERR_INVALID);
+    /* a rule that hours_parse() could not have made (a damaged blob) */
+    bad = r[0];
+    bad.freq = 9;
+    assert_int_equal(hours_open_at(&bad, 1, LA, 0, &st), HV_ERR_INVALID);
+    bad = r[0];
+    bad.interval = 0;
+    assert_int_equal(hours_open_at(&bad, 1, LA, 0, &st), HV_ERR_INVALID);
+    bad = r[0];
+    bad.closes = 0;
+    hours_week w;
+    assert_int_equal(hours_week_mask(&bad, 1, LA, 20000, &w), HV_ERR_INVALID);
 }
 
 static void
