@@ -41,7 +41,7 @@
  * dates) and a YEARLY rule on dtstart's month and day are tested day by day
  * by arithmetic, with no allocation. Everything else (MONTHLY, "1MO", "-1FR",
  * bymonthday, byyearday, bymonth, count) is expanded with libical's
- * icalrecur_iterator, 256 days per call, into a per-call cache.
+ * icalrecur_iterator, 64 days per call, into a per-call cache.
  * Local<->UTC conversions are core/zone's, done once per zone and window and
  * then by arithmetic while the zone's offset is constant.
  *
