@@ -7,7 +7,8 @@
  * libical (icaltimezone_get_builtin_timezone(), which reads the system's tz
  * database; "UTC" is libical's own UTC zone). libical is not thread-safe, so
  * every call into it here holds one static mutex. Nothing else in haven calls
- * libical.
+ * libical's zone functions (directory/hours.c expands recurrences with it, on
+ * floating dates).
  *
  * Times are integer milliseconds since the Unix epoch, as everywhere in
  * haven. Offsets are taken from libical only in the unambiguous direction
