@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "core/clock.h"
+#include "directory/hours.h"
 
 /* Where the importer is, for errors: "services[3].service_at_locations[0]". */
 typedef struct where {
@@ -242,16 +243,15 @@ schedules(importer *im, const where *w, const json_t *o, const char *parent_hsds
         sub(&sw, w, "schedules[%zu]", i);
         if (!json_is_object(s))
             return bad(im, &sw, NULL, "must be an object");
-        const char *id = NULL, *t = NULL;
-        static const char *const times[] = {"opens_at", "closes_at", "valid_from",
-                                            "valid_to", "dtstart",   "until",
-                                            "freq",     "byday",     "timezone"};
-        for (size_t k = 0; r == HV_OK && k < sizeof times / sizeof times[0]; k++)
-            r = text(im, &sw, s, times[k], 100, 0, &t);
-        if (r == HV_OK)
-            r = text(im, &sw, s, "id", 200, 0, &id);
-        if (r != HV_OK)
+        const char *id = NULL;
+        if ((r = text(im, &sw, s, "id", 200, 0, &id)) != HV_OK)
             return r;
+        /* the opening-hours evaluator must be able to read it */
+        hours_rule rule;
+        hv_err he = {0};
+        if (hours_parse(s, &rule, &he) != HV_OK)
+            return bad(im, &sw, he.field[0] ? he.field : NULL, "%s",
+                       he.detail[0] ? he.detail : "is not a schedule haven can read");
         char gen[300];
         if (!id) {
             snprintf(gen, sizeof gen, "%s/schedule/%zu", parent_hsds, i);

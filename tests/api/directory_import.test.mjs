@@ -100,6 +100,11 @@ describe('haven directory import', () => {
     await writeFile(bad, JSON.stringify({ services: [{ id: 'y', name: 'Ages', organization_id: 'org-harbor', minimum_age: 18, maximum_age: 12 }] }));
     r = await haven(['directory', 'import', bad, '--data', data]);
     assert.match(r.stderr, /services\[0\]\.maximum_age: is below minimum_age/);
+    await writeFile(bad, JSON.stringify({ services: [{ id: 'z', name: 'Hours', organization_id: 'org-harbor',
+      schedules: [{ freq: 'WEEKLY', byday: 'MO', opens_at: '25:00', closes_at: '17:00' }] }] }));
+    r = await haven(['directory', 'import', bad, '--data', data]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /row 1, services\[0\]\.schedules\[0\]\.opens_at: /, 'the hours evaluator reads every schedule');
     await writeFile(bad, '{"services": [ {"id": 1,');
     r = await haven(['directory', 'import', bad, '--data', data]);
     assert.equal(r.code, 1);
