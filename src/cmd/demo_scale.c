@@ -34,6 +34,7 @@
 
 #include "auth/audit.h"
 #include "core/clock.h"
+#include "core/zone.h"
 #include "protocol/deadline.h"
 #include "protocol/routing.h"
 #include "report/facts.h"
@@ -329,18 +330,12 @@ civil_from_days(int64_t z, int *y, int *m, int *d)
     *y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-    return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 /* The county date of instant MS as "YYYY-MM-DD" (years 0-9999). */
 static void
 county_date(int64_t ms, char out[16])
 {
     int y, m, d;
-    civil_from_days(floor_div(ms + COUNTY_MS, DAY_MS), &y, &m, &d);
+    civil_from_days(zone_floor_div(ms + COUNTY_MS, DAY_MS), &y, &m, &d);
     snprintf(out, 16, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
              (unsigned)d % 100u);
 }
@@ -1041,7 +1036,7 @@ write_youth_arrests(gen *g, const plan *p, const past_youth *y)
         int64_t at = p->enc + rng_range(r, -540, 365) * DAY_MS;
         if (at > g->cutoff - DAY_MS)
             continue;
-        int age = y->born ? (int)(floor_div(at - y->born, YEAR_MS)) : p->age;
+        int age = y->born ? (int)(zone_floor_div(at - y->born, YEAR_MS)) : p->age;
         if (age < 10 || age > 17)
             continue;
         int64_t station =
@@ -1268,7 +1263,7 @@ demo_scale(store *st, const crypt_keys *keys, int64_t n, uint64_t seed, demo_sca
     g->n = n;
     rng_seed(&g->r, seed);
     /* from the start of today (county time): runs on one day draw the same */
-    g->now = floor_div(clock_now_ms() + COUNTY_MS, DAY_MS) * DAY_MS - COUNTY_MS;
+    g->now = zone_floor_div(clock_now_ms() + COUNTY_MS, DAY_MS) * DAY_MS - COUNTY_MS;
     g->from = g->now - HISTORY_MS;
     g->span = HISTORY_MS - QUIET_MS;
     g->cutoff = g->now - 10 * MIN_MS;
@@ -1281,7 +1276,7 @@ demo_scale(store *st, const crypt_keys *keys, int64_t n, uint64_t seed, demo_sca
             if (g->stations[i].go_live > 0 && g->stations[i].go_live < first)
                 first = g->stations[i].go_live;
         if (first < g->from) {
-            g->from = floor_div(first + COUNTY_MS, DAY_MS) * DAY_MS - COUNTY_MS;
+            g->from = zone_floor_div(first + COUNTY_MS, DAY_MS) * DAY_MS - COUNTY_MS;
             g->span = g->now - g->from - QUIET_MS;
         }
         /* busier stations and quieter ones, the same for one seed */

@@ -11,21 +11,12 @@ static pthread_mutex_t zone_mu = PTHREAD_MUTEX_INITIALIZER;
 
 #define DAY_S 86400
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
-}
-
 /* Howard Hinnant's days_from_civil, proleptic Gregorian. */
 int64_t
 zone_days_from_civil(int year, int month, int day)
 {
     int64_t y = (int64_t)year - (month <= 2);
-    int64_t era = floor_div(y, 400);
+    int64_t era = zone_floor_div(y, 400);
     int64_t yoe = y - era * 400;
     int64_t mp = (month + 9) % 12; /* March = 0 */
     int64_t doy = (153 * mp + 2) / 5 + day - 1;
@@ -37,7 +28,7 @@ void
 zone_civil_from_days(int64_t days, int *year, int *month, int *day)
 {
     int64_t z = days + 719468;
-    int64_t era = floor_div(z, 146097);
+    int64_t era = zone_floor_div(z, 146097);
     int64_t doe = z - era * 146097;
     int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
     int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
@@ -104,7 +95,7 @@ zone_to_civil(const char *tz, int64_t utc_ms, zone_civil *out)
     static const int64_t max_s = 253402214400LL - DAY_S; /* 9999-12-30T00:00Z */
     if (!out)
         return HV_ERR_INVALID;
-    int64_t secs = floor_div(utc_ms, 1000);
+    int64_t secs = zone_floor_div(utc_ms, 1000);
     if (secs < min_s || secs > max_s)
         return HV_ERR_INVALID;
 
@@ -116,7 +107,7 @@ zone_to_civil(const char *tz, int64_t utc_ms, zone_civil *out)
         return HV_ERR_INVALID;
 
     int64_t local = secs + off;
-    int64_t days = floor_div(local, DAY_S);
+    int64_t days = zone_floor_div(local, DAY_S);
     int64_t sod = local - days * DAY_S;
     zone_civil_from_days(days, &out->year, &out->month, &out->day);
     out->hour = (int)(sod / 3600);

@@ -79,6 +79,17 @@ hv_result zone_add_days(int *year, int *month, int *day, int days);
 int64_t zone_days_from_civil(int year, int month, int day);
 /* The date DAYS days after 1970-01-01 (inverse of zone_days_from_civil). */
 void zone_civil_from_days(int64_t days, int *year, int *month, int *day);
+/* A / B rounded toward minus infinity (B > 0): days and weeks from
+ * instants before 1970 and negative offsets come out right. */
+static inline int64_t
+zone_floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    if ((a % b != 0) && ((a < 0) != (b < 0)))
+        q--;
+    return q;
+}
+
 /* 1 if YEAR-MONTH-DAY is a real date within the valid years. */
 int zone_valid_date(int year, int month, int day);
 

@@ -31,15 +31,6 @@
 /* libical's recurrence iterator on floating dates; one at a time. */
 static pthread_mutex_t recur_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static int64_t
-floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    if ((a % b != 0) && ((a < 0) != (b < 0)))
-        q--;
-    return q;
-}
-
 /* 0 = Sunday; day 0 (1970-01-01) was a Thursday. */
 static int
 weekday_of(int64_t day)
@@ -173,7 +164,7 @@ zone_offset_ms(const zcache *c, int64_t utc_ms, int64_t *off_ms)
     hv_result rc = zone_to_civil(c->z.name, utc_ms, &cv);
     if (rc != HV_OK)
         return rc;
-    int64_t secs = floor_div(utc_ms, 1000);
+    int64_t secs = zone_floor_div(utc_ms, 1000);
     int64_t local = zone_days_from_civil(cv.year, cv.month, cv.day) * 86400 + cv.hour * 3600 +
                     cv.minute * 60 + cv.second;
     *off_ms = (local - secs) * 1000;
@@ -269,7 +260,7 @@ zc_from_local(zcache *c, int64_t wall, int64_t *utc_ms)
             return HV_OK;
         }
     }
-    int64_t days = floor_div(wall, DAY_MS);
+    int64_t days = zone_floor_div(wall, DAY_MS);
     int64_t mins = (wall - days * DAY_MS) / MIN_MS;
     int y, m, d;
     zone_civil_from_days(days, &y, &m, &d);
@@ -1099,7 +1090,7 @@ local_day(ctx *x, int i, int64_t t, int64_t *d)
     int64_t wall;
     hv_result rc = zc_to_local(&x->zones[x->zone_of[i]], t, &wall);
     if (rc == HV_OK)
-        *d = floor_div(wall, DAY_MS);
+        *d = zone_floor_div(wall, DAY_MS);
     return rc;
 }
 
@@ -1346,7 +1337,7 @@ wall_mark(zcache *z, int64_t base, int64_t a, int64_t b, uint64_t *bits)
         int64_t end = b;
         if (wb - (b - 1) != off) {
             /* a change of offset inside: the first minute with the new one */
-            int64_t lo = floor_div(a, MIN_MS), hi = floor_div(b - 1, MIN_MS);
+            int64_t lo = zone_floor_div(a, MIN_MS), hi = zone_floor_div(b - 1, MIN_MS);
             while (hi - lo > 1) {
                 int64_t mid = lo + (hi - lo) / 2, wm;
                 if ((rc = zc_to_local(z, mid * MIN_MS, &wm)) != HV_OK)
@@ -1358,8 +1349,8 @@ wall_mark(zcache *z, int64_t base, int64_t a, int64_t b, uint64_t *bits)
             }
             end = hi * MIN_MS;
         }
-        bits_set(bits, floor_div(a + off - base, MIN_MS),
-                 floor_div(end + off - base - 1, MIN_MS) + 1);
+        bits_set(bits, zone_floor_div(a + off - base, MIN_MS),
+                 zone_floor_div(end + off - base - 1, MIN_MS) + 1);
         a = end;
     }
     return HV_OK;
@@ -1455,7 +1446,7 @@ hours_slot(const char *tz, int64_t utc_ms, int64_t *first_day, int *slot)
     hv_result rc = zc_to_local(&z, utc_ms, &wall);
     if (rc != HV_OK)
         return rc;
-    int64_t day = floor_div(wall, DAY_MS);
+    int64_t day = zone_floor_div(wall, DAY_MS);
     int64_t monday = day - (weekday_of(day) + 6) % 7;
     *first_day = monday;
     *slot = (int)((day - monday) * 96 + (wall - day * DAY_MS) / (15 * MIN_MS));
