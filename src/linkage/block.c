@@ -30,6 +30,9 @@ static const struct {
     {"date of birth and last initial", 1u << F_DOB | 1u << F_LAST},
     {"phonetic last name and ZIP code", 1u << F_LAST | 1u << F_ZIP},
     {"phone number", 1u << F_PHONE},
+    {"phonetic last name and day and month of birth", 1u << F_LAST | 1u << F_DOB},
+    {"date of birth and both initials, in either order",
+     1u << F_DOB | 1u << F_FIRST | 1u << F_LAST},
 };
 
 size_t
@@ -76,6 +79,14 @@ lk_block_key(const lk_rec *r, size_t rule)
         return r->lph && r->zip ? key2(rule, r->lph, r->zip) : 0;
     case 6:
         return r->phone ? key2(rule, r->phone, 0) : 0;
+    case 7:
+        return r->lph && r->dob ? key2(rule, r->lph, r->dob % 10000) : 0;
+    case 8: {
+        if (!r->dob || !r->flen || !r->llen)
+            return 0;
+        unsigned a = (unsigned char)r->first[0], b = (unsigned char)r->last[0];
+        return key2(rule, r->dob, a < b ? a << 8 | b : b << 8 | a);
+    }
     default:
         return 0;
     }

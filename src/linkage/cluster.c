@@ -25,6 +25,7 @@
 #include "linkage/lk_internal.h"
 
 #define CHECK_MAX 256
+#define STRONG    8.0 /* a link this far above the automatic weight joins on its own */
 
 static uint32_t
 uf_find(uint32_t *parent, uint32_t x)
@@ -104,7 +105,7 @@ split_component(const lk_data *d, const lk_model *m, const uint32_t *members, si
                 cnt++;
             }
         }
-        if (!veto && cnt && sum / (double)cnt >= w_review)
+        if ((!veto && cnt && sum / (double)cnt >= w_review) || edges[k].w >= w_auto + STRONG)
             uf_union(local, gx, gy);
     }
     int groups = 0;
@@ -118,9 +119,9 @@ split_component(const lk_data *d, const lk_model *m, const uint32_t *members, si
 }
 
 hv_result
-lk_cluster(const lk_data *d, const lk_model *m, const lk_pair *pairs, size_t npairs,
-           double w_auto, double w_review, double w_nonmatch, uint32_t *person, size_t *npersons,
-           size_t *split, size_t *unchecked)
+lk_cluster(const lk_data *d, const lk_model *m, const lk_pair *pairs, size_t npairs, double w_auto,
+           double w_review, double w_nonmatch, uint32_t *person, size_t *npersons, size_t *split,
+           size_t *unchecked)
 {
     size_t n = d->n;
     hv_result r = HV_ERR_NOMEM;

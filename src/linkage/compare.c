@@ -161,8 +161,8 @@ first_level(const lk_data *da, const lk_rec *a, const lk_data *db, const lk_rec 
     int best = FIRST_OTHER;
     for (size_t i = 0; i < na.count && best > FIRST_CLOSE; i++)
         for (size_t j = 0; j < nb.count && best > FIRST_CLOSE; j++) {
-            int l = fuzzy(na.s[i], na.n[i], nb.s[j], nb.n[j], FIRST_CLOSE, FIRST_SIMILAR,
-                          FIRST_OTHER);
+            int l =
+                fuzzy(na.s[i], na.n[i], nb.s[j], nb.n[j], FIRST_CLOSE, FIRST_SIMILAR, FIRST_OTHER);
             if (l < best)
                 best = l;
         }
@@ -233,7 +233,7 @@ lk_compare(const lk_data *da, const lk_rec *a, const lk_data *db, const lk_rec *
     lv[F_LAST] = (uint8_t)ll;
     lv[F_DOB] = (uint8_t)dob_level(a, b);
     lv[F_GENDER] = a->gender && b->gender ? (a->gender == b->gender ? SAME_EXACT : SAME_OTHER) : 0;
-    lv[F_ZIP] = a->zip && b->zip ? (a->zip == b->zip             ? ZIP_EXACT
+    lv[F_ZIP] = a->zip && b->zip ? (a->zip == b->zip               ? ZIP_EXACT
                                     : a->zip / 100 == b->zip / 100 ? ZIP_AREA
                                                                    : ZIP_OTHER)
                                  : 0;

@@ -34,9 +34,10 @@
 
 #include "linkage/lk_internal.h"
 
-#define EM_MAX_ITER 200
+#define EM_MAX_ITER  200
 #define EM_TOLERANCE 1e-7
-#define P_FLOOR 1e-9
+#define P_FLOOR      1e-9
+#define M_FLOOR      1e-3
 
 static uint8_t pattern_lv[LK_PATTERNS][LK_FIELDS];
 
@@ -210,10 +211,18 @@ lk_estimate_m(lk_model *model, const double (*hist)[LK_PATTERNS], size_t nrules)
             weight[f] += matches;
         }
     }
-    for (size_t f = 0; f < LK_FIELDS; f++)
-        if (weight[f] > 0)
-            for (int l = 1; l < lk_fields[f].nlevels; l++)
-                model->m[f][l] = acc[f][l] / weight[f];
+    for (size_t f = 0; f < LK_FIELDS; f++) {
+        if (weight[f] <= 0)
+            continue;
+        /* no level is impossible among matches (people mistype everything
+         * sometimes): each keeps at least M_FLOOR, so one field alone cannot
+         * veto a pair that agrees on the rest */
+        double sum = 0;
+        for (int l = 1; l < lk_fields[f].nlevels; l++)
+            sum += model->m[f][l] = fmax(acc[f][l] / weight[f], M_FLOOR);
+        for (int l = 1; l < lk_fields[f].nlevels; l++)
+            model->m[f][l] /= sum;
+    }
 }
 
 void

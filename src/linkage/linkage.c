@@ -68,8 +68,8 @@ struct worker {
     job *j;
     hv_result r;
     /* training */
-    double (*hist)[LK_PATTERNS];  /* [LK_RULES]: every pair of the rule's sampled blocks */
-    double (*uni)[LK_PATTERNS];   /* [LK_RULES]: only pairs no earlier rule holds */
+    double (*hist)[LK_PATTERNS]; /* [LK_RULES]: every pair of the rule's sampled blocks */
+    double (*uni)[LK_PATTERNS];  /* [LK_RULES]: only pairs no earlier rule holds */
     /* scoring */
     lk_pair *pairs;
     size_t npairs, cap;
@@ -270,8 +270,8 @@ lk_dedupe(lk_data *d, const lk_options *o, lk_result *out, hv_err *e)
     t = clock_mono_ms();
 
     /* training pass: pattern counts per rule on a sample of blocks */
-    job j = {.d = d, .model = m, .chunks = chunks, .nchunks = nchunks, .training = 1,
-             .seed = o->seed};
+    job j = {
+        .d = d, .model = m, .chunks = chunks, .nchunks = nchunks, .training = 1, .seed = o->seed};
     for (size_t q = 0; q < LK_RULES; q++) {
         double c = (double)d->rule_candidates[q];
         j.rate[q] = c > (double)o->train_pairs ? (double)o->train_pairs / c : 1.0;
@@ -302,6 +302,9 @@ lk_dedupe(lk_data *d, const lk_options *o, lk_result *out, hv_err *e)
     double all = (double)d->n * (double)(d->n > 0 ? d->n - 1 : 0) / 2.0;
     lk_estimate_lambda(m, uni, all);
     lk_model_weights(m);
+    if (o->nlabels &&
+        (r = lk_model_refine(m, d, o->labels, o->label_match, o->nlabels, 100.0)) != HV_OK)
+        goto err;
     st->ms_em = (double)(clock_mono_ms() - t);
     t = clock_mono_ms();
 
@@ -363,6 +366,31 @@ err:
     return HV_OK;
 }
 
+hv_result
+lk_candidates(const lk_data *d, int (*fn)(uint32_t a, uint32_t b, void *ctx), void *ctx)
+{
+    if (!d->indexed)
+        return HV_ERR_UNAVAILABLE;
+    for (size_t r = 0; r < LK_RULES; r++) {
+        const uint32_t *order = d->order[r];
+        const uint64_t *keys = d->keys[r];
+        for (size_t i = 0; i < d->norder[r];) {
+            size_t e = i + 1;
+            while (e < d->norder[r] && keys[order[e]] == keys[order[i]])
+                e++;
+            for (size_t x = i; x < e; x++)
+                for (size_t y = x + 1; y < e; y++) {
+                    uint32_t a = order[x] < order[y] ? order[x] : order[y];
+                    uint32_t b = order[x] < order[y] ? order[y] : order[x];
+                    if (!held_earlier(d, r, a, b) && fn(a, b, ctx) != 0)
+                        return HV_ERR_IO;
+                }
+            i = e;
+        }
+    }
+    return HV_OK;
+}
+
 /* ---- one record against all --------------------------------------------- */
 
 /* The first position in order[r] whose key is KEY, or norder when none. */
@@ -396,8 +424,8 @@ by_weight(const void *x, const void *y)
 }
 
 hv_result
-lk_match(const lk_data *d, const lk_model *model, const lk_input *query, double min_p,
-         lk_hit *hits, size_t max, size_t *n, hv_err *e)
+lk_match(const lk_data *d, const lk_model *model, const lk_input *query, double min_p, lk_hit *hits,
+         size_t max, size_t *n, hv_err *e)
 {
     *n = 0;
     if (!d->indexed)

@@ -67,8 +67,8 @@ size_t lk_data_unreadable(const lk_data *d);
 
 /* ---- the model -------------------------------------------------------- */
 
-#define LK_FIELDS 6  /* first name, last name, date of birth, gender, ZIP, phone */
-#define LK_LEVELS 8  /* at most, per field; level 0 is "missing" */
+#define LK_FIELDS   6 /* first name, last name, date of birth, gender, ZIP, phone */
+#define LK_LEVELS   8 /* at most, per field; level 0 is "missing" */
 #define LK_PATTERNS (7 * 5 * 8 * 3 * 4 * 3)
 
 /* A field's comparison: its levels, best first after "missing". */
@@ -83,29 +83,34 @@ typedef struct lk_field {
 extern const lk_field lk_fields[LK_FIELDS];
 
 typedef struct lk_model {
-    double lambda;                     /* P(two random records are one person) */
-    double m[LK_FIELDS][LK_LEVELS];    /* P(level | match) */
-    double u[LK_FIELDS][LK_LEVELS];    /* P(level | non-match) */
-    double w[LK_FIELDS][LK_LEVELS];    /* log2(m / u); 0 for "missing" */
-    double prior_w;                    /* log2(lambda / (1 - lambda)) */
-    int em_iterations;                 /* the longest EM session */
-    size_t em_pairs;                   /* candidate pairs EM saw */
-    size_t u_pairs;                    /* random pairs u was counted on */
-    size_t labelled;                   /* labelled pairs it was refined with */
-    float *pattern_w;                  /* LK_PATTERNS weights without term frequency */
+    double lambda;                  /* P(two random records are one person) */
+    double m[LK_FIELDS][LK_LEVELS]; /* P(level | match) */
+    double u[LK_FIELDS][LK_LEVELS]; /* P(level | non-match) */
+    double w[LK_FIELDS][LK_LEVELS]; /* log2(m / u); 0 for "missing" */
+    double prior_w;                 /* log2(lambda / (1 - lambda)) */
+    int em_iterations;              /* the longest EM session */
+    size_t em_pairs;                /* candidate pairs EM saw */
+    size_t u_pairs;                 /* random pairs u was counted on */
+    size_t labelled;                /* labelled pairs it was refined with */
+    float *pattern_w;               /* LK_PATTERNS weights without term frequency */
 } lk_model;
 
 /* ---- deduplication ---------------------------------------------------- */
 
 typedef struct lk_options {
-    int threads;           /* worker threads (default 2) */
-    double auto_p;         /* link automatically at or above (default 0.95) */
-    double review_p;       /* a person should look at or above (default 0.50) */
-    double nonmatch_p;     /* below: certainly not one person; never clustered together (0.01) */
-    size_t max_block;      /* a block with more records is skipped for its rule (default 1500) */
-    size_t train_pairs;    /* candidate pairs sampled per rule for EM (default 2,000,000) */
-    size_t u_pairs;        /* random pairs for u (default 2,000,000) */
-    uint64_t seed;         /* sampling seed */
+    int threads;        /* worker threads (default 2) */
+    double auto_p;      /* link automatically at or above (default 0.95) */
+    double review_p;    /* a person should look at or above (default 0.50) */
+    double nonmatch_p;  /* below: certainly not one person; never clustered together (0.01) */
+    size_t max_block;   /* a block with more records is skipped for its rule (default 1500) */
+    size_t train_pairs; /* candidate pairs sampled per rule for EM (default 2,000,000) */
+    size_t u_pairs;     /* random pairs for u (default 2,000,000) */
+    uint64_t seed;      /* sampling seed */
+    /* labelled pairs (record indexes; 1 one person, 0 two) refine m and u
+     * after EM (lk_model_refine, each label weighing as 1/100 of the estimate) */
+    const uint32_t (*labels)[2];
+    const uint8_t *label_match;
+    size_t nlabels;
 } lk_options;
 
 void lk_options_default(lk_options *o);
@@ -176,6 +181,11 @@ hv_result lk_data_index(lk_data *d, const lk_options *o);
  * number. Reads D and MODEL only: any number of threads may call it. */
 hv_result lk_match(const lk_data *d, const lk_model *model, const lk_input *query, double min_p,
                    lk_hit *hits, size_t max, size_t *n, hv_err *e);
+
+/* Calls FN for every candidate pair of an indexed D once (each rule's new
+ * pairs, in rule order), single-threaded; stops when FN returns non-zero.
+ * For benchmarks that score the same pairs elsewhere. */
+hv_result lk_candidates(const lk_data *d, int (*fn)(uint32_t a, uint32_t b, void *ctx), void *ctx);
 
 /* ---- evaluation ------------------------------------------------------- */
 

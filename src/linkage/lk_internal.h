@@ -20,12 +20,12 @@ enum { FIRST_EXACT = 1, FIRST_NICK, FIRST_SWAP, FIRST_CLOSE, FIRST_SIMILAR, FIRS
 enum { LAST_EXACT = 1, LAST_CLOSE, LAST_SIMILAR, LAST_OTHER, LAST_N };
 enum {
     DOB_EXACT = 1,
-    DOB_SWAP,     /* day and month transposed */
-    DOB_TYPO,     /* one digit of YYYYMMDD differs */
-    DOB_YEAR,     /* same day and month, a year apart */
-    DOB_AGE_OK,   /* an estimated age within a year of the other */
-    DOB_OTHER,    /* two dates that differ otherwise */
-    DOB_AGE_FAR,  /* an estimated age more than a year off */
+    DOB_SWAP,    /* day and month transposed */
+    DOB_TYPO,    /* one digit of YYYYMMDD differs */
+    DOB_YEAR,    /* same day and month, a year apart */
+    DOB_AGE_OK,  /* an estimated age within a year of the other */
+    DOB_OTHER,   /* two dates that differ otherwise */
+    DOB_AGE_FAR, /* an estimated age more than a year off */
     DOB_N
 };
 enum { SAME_EXACT = 1, SAME_OTHER, SAME_N };        /* gender, phone */
@@ -49,13 +49,13 @@ typedef struct lk_rec {
     uint32_t fph, lph;  /* packed NYSIIS of first and last name, 0 none */
     uint32_t dob;       /* YYYYMMDD, 0 missing */
     uint32_t zip, phone;
-    uint32_t id_off;     /* into d->ids */
-    float tfw_first;     /* term-frequency adjustment of an exact first name */
-    float tfw_last;      /* ... of an exact last name */
+    uint32_t id_off;      /* into d->ids */
+    float tfw_first;      /* term-frequency adjustment of an exact first name */
+    float tfw_last;       /* ... of an exact last name */
     const uint16_t *nick; /* nickname groups (the table's memory) */
 } lk_rec;
 
-#define LK_RULES 7
+#define LK_RULES 9
 
 /* name -> count, by a 64-bit hash of the name */
 typedef struct lk_freq {
@@ -84,8 +84,8 @@ struct lk_data {
     size_t rule_candidates[LK_RULES]; /* sum of n(n-1)/2 over kept blocks */
     size_t blocks_skipped;
     lk_freq first_freq, last_freq;
-    size_t first_n, last_n;       /* records with the name */
-    double u_exact[LK_FIELDS];    /* P(exact | random pair with both values) */
+    size_t first_n, last_n;    /* records with the name */
+    double u_exact[LK_FIELDS]; /* P(exact | random pair with both values) */
 };
 
 /* data.c */

@@ -84,8 +84,7 @@ strsim_osa(const char *a, size_t la, const char *b, size_t lb)
                 v = cur[j - 1] + 1;
             if (prev[j - 1] + cost < v)
                 v = prev[j - 1] + cost;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                pp[j - 2] + 1 < v)
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] && pp[j - 2] + 1 < v)
                 v = pp[j - 2] + 1;
             cur[j] = v;
         }
