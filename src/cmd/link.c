@@ -99,13 +99,16 @@ put_field(FILE *f, const char *s, int guard)
         fputc('"', f);
     if (guard && strchr("=+-@\t\r", s[0]) && s[0])
         fputc('\'', f);
+    if (!quote) {
+        fputs(s, f);
+        return;
+    }
     for (; *s; s++) {
         if (*s == '"')
             fputc('"', f);
         fputc(*s, f);
     }
-    if (quote)
-        fputc('"', f);
+    fputc('"', f);
 }
 
 static void

@@ -8,13 +8,19 @@
  *
  *  1. Components over the pairs at or above the automatic-link weight.
  *  2. A component of two is a person. A larger one is rebuilt inside
- *     itself by constrained average linkage: every pair of its records is
- *     compared (also the pairs no blocking rule produced), its links are
- *     taken strongest first, and two groups are joined only if no pair
- *     across them is a certain non-match (below the non-match weight) and
- *     the average weight across them is at least the review weight. What
- *     cannot be joined stays apart: a weak link alone never merges two
- *     groups that disagree elsewhere.
+ *     itself by average linkage: every pair of its records is compared
+ *     (also the pairs no blocking rule produced), its links are taken
+ *     strongest first, and the two groups a link would join are joined only
+ *     if the average match weight over all pairs across them is at least the
+ *     join weight (probability 0.10 by default: on average no worse than
+ *     1 to 9 odds), or if the link itself is very strong (STRONG above the
+ *     automatic weight). A weak link alone never merges two groups whose
+ *     other records disagree: A-B strong, B-C barely linked, A-C a clear
+ *     non-match average out below the join weight, and C stays apart.
+ *     The average, not the worst pair, decides, because records of one
+ *     person that each carry a different error (an alias here, a wrong date
+ *     of birth there) can disagree with each other as much as two people do,
+ *     and still agree with the rest.
  *  3. Components of more than CHECK_MAX records (a sign of a broken
  *     blocking key, not of a person with that many records) are kept as
  *     they are and counted as unchecked.
@@ -66,8 +72,8 @@ by_weight_desc(const void *a, const void *b)
  * ended as more than one group. */
 static int
 split_component(const lk_data *d, const lk_model *m, const uint32_t *members, size_t s,
-                double w_auto, double w_review, double w_nonmatch, uint32_t *parent, float *w,
-                edge *edges, uint32_t *local)
+                double w_auto, double w_join, uint32_t *parent, float *w, edge *edges,
+                uint32_t *local)
 {
     size_t ne = 0;
     for (size_t i = 0; i < s; i++) {
@@ -89,23 +95,17 @@ split_component(const lk_data *d, const lk_model *m, const uint32_t *members, si
             continue;
         double sum = 0;
         size_t cnt = 0;
-        int veto = 0;
-        for (size_t i = 0; i < s && !veto; i++) {
+        for (size_t i = 0; i < s; i++) {
             if (uf_find(local, (uint32_t)i) != gx)
                 continue;
             for (size_t j = 0; j < s; j++) {
                 if (uf_find(local, (uint32_t)j) != gy)
                     continue;
-                float x = w[i * s + j];
-                if (x < w_nonmatch) {
-                    veto = 1;
-                    break;
-                }
-                sum += x;
+                sum += w[i * s + j];
                 cnt++;
             }
         }
-        if ((!veto && cnt && sum / (double)cnt >= w_review) || edges[k].w >= w_auto + STRONG)
+        if ((cnt && sum / (double)cnt >= w_join) || edges[k].w >= w_auto + STRONG)
             uf_union(local, gx, gy);
     }
     int groups = 0;
@@ -120,8 +120,7 @@ split_component(const lk_data *d, const lk_model *m, const uint32_t *members, si
 
 hv_result
 lk_cluster(const lk_data *d, const lk_model *m, const lk_pair *pairs, size_t npairs, double w_auto,
-           double w_review, double w_nonmatch, uint32_t *person, size_t *npersons, size_t *split,
-           size_t *unchecked)
+           double w_join, uint32_t *person, size_t *npersons, size_t *split, size_t *unchecked)
 {
     size_t n = d->n;
     hv_result r = HV_ERR_NOMEM;
@@ -158,8 +157,8 @@ lk_cluster(const lk_data *d, const lk_model *m, const lk_pair *pairs, size_t npa
             (*unchecked)++;
             continue;
         }
-        *split += (size_t)split_component(d, m, members + start[root], s, w_auto, w_review,
-                                          w_nonmatch, parent, w, edges, local);
+        *split += (size_t)split_component(d, m, members + start[root], s, w_auto, w_join, parent, w,
+                                          edges, local);
     }
     /* number persons in record order */
     for (size_t i = 0; i < n; i++)

@@ -86,11 +86,30 @@ lk_pattern_levels(uint16_t pattern, uint8_t lv[LK_FIELDS])
 static int
 fuzzy(const char *a, size_t la, const char *b, size_t lb, int close, int similar, int other)
 {
+    /* Most pairs share few letters: letters in common (as a multiset) bound
+     * both measures from above and below, so the exact ones are computed only
+     * when the bounds leave the level open. */
+    uint8_t h[32] = {0};
+    size_t common = 0;
+    for (size_t i = 0; i < la; i++)
+        h[a[i] & 31]++;
+    for (size_t j = 0; j < lb; j++)
+        if (h[b[j] & 31]) {
+            h[b[j] & 31]--;
+            common++;
+        }
+    size_t longer = la > lb ? la : lb;
+    size_t edits_at_least = longer - common; /* each edit fixes at most one letter */
+    double jaro_most =
+        common ? ((double)common / (double)la + (double)common / (double)lb + 1) / 3 : 0;
+    double jw_most = jaro_most > 0.7 ? jaro_most + 0.4 * (1 - jaro_most) : jaro_most;
+    if (jw_most < 0.80 && edits_at_least > 2)
+        return other;
     double jw = strsim_jaro_winkler(a, la, b, lb);
     if (jw >= 0.92)
         return close;
     size_t dl = la > lb ? la - lb : lb - la;
-    int d = dl <= 2 ? strsim_osa(a, la, b, lb) : 3;
+    int d = dl <= 2 && edits_at_least <= 2 ? strsim_osa(a, la, b, lb) : 3;
     if (d <= 1)
         return close;
     if (jw >= 0.80 || (d == 2 && la >= 5 && lb >= 5))
@@ -216,6 +235,21 @@ dob_level(const lk_rec *a, const lk_rec *b)
     return 0;
 }
 
+/* Each name close to the other record's other name: both Jaro-Winkler at
+ * least 0.85 and together at least 1.80 (one may carry a typo). */
+static int
+swapped(const lk_rec *a, const lk_rec *b)
+{
+    /* one initial at least survives a swap with a typo */
+    if (a->first[0] != b->last[0] && a->last[0] != b->first[0])
+        return 0;
+    double x = strsim_jaro_winkler(a->first, a->flen, b->last, b->llen);
+    if (x < 0.85)
+        return 0;
+    double y = strsim_jaro_winkler(a->last, a->llen, b->first, b->flen);
+    return y >= 0.85 && x + y >= 1.80;
+}
+
 uint16_t
 lk_compare(const lk_data *da, const lk_rec *a, const lk_data *db, const lk_rec *b,
            uint8_t lv[LK_FIELDS])
@@ -224,8 +258,7 @@ lk_compare(const lk_data *da, const lk_rec *a, const lk_data *db, const lk_rec *
     int ll = last_level(da, a, db, b);
     /* first and last name swapped: each close to the other's other name */
     if (fl >= FIRST_CLOSE && ll >= LAST_CLOSE && a->flen && a->llen && b->flen && b->llen &&
-        strsim_jaro_winkler(a->first, a->flen, b->last, b->llen) >= 0.92 &&
-        strsim_jaro_winkler(a->last, a->llen, b->first, b->flen) >= 0.92) {
+        swapped(a, b)) {
         fl = FIRST_SWAP;
         ll = same(a->last, a->llen, b->first, b->flen) ? LAST_EXACT : LAST_CLOSE;
     }

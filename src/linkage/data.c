@@ -46,11 +46,13 @@ lk_data_new(int as_of_year)
 void
 lk_index_drop(lk_data *d)
 {
+    free(d->keyrow);
+    d->keyrow = NULL;
     for (size_t r = 0; r < LK_RULES; r++) {
-        free(d->keys[r]);
         free(d->order[r]);
-        d->keys[r] = NULL;
+        free(d->skey[r]);
         d->order[r] = NULL;
+        d->skey[r] = NULL;
         d->norder[r] = 0;
     }
     free(d->first_freq.keys);

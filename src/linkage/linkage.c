@@ -26,9 +26,10 @@ lk_options_default(lk_options *o)
     o->auto_p = 0.95;
     o->review_p = 0.50;
     o->nonmatch_p = 0.01;
+    o->join_p = 0.10;
     o->max_block = 1500;
-    o->train_pairs = 2000000;
-    o->u_pairs = 1000000;
+    o->train_pairs = 300000;
+    o->u_pairs = 400000;
     o->seed = 7;
 }
 
@@ -80,16 +81,15 @@ struct worker {
 static int
 held_earlier(const lk_data *d, size_t r, uint32_t a, uint32_t b)
 {
-    for (size_t q = 0; q < r; q++) {
-        uint64_t k = d->keys[q][a];
-        if (k && k == d->keys[q][b])
+    const uint32_t *ka = &LK_KEY(d, a, 0), *kb = &LK_KEY(d, b, 0);
+    for (size_t q = 0; q < r; q++)
+        if (ka[q] && ka[q] == kb[q])
             return 1;
-    }
     return 0;
 }
 
 static int
-sampled(const job *j, size_t r, uint64_t key)
+sampled(const job *j, size_t r, uint32_t key)
 {
     if (j->rate[r] >= 1.0)
         return 1;
@@ -168,12 +168,12 @@ work(void *arg)
             break;
         const chunk *ch = &j->chunks[c];
         const uint32_t *order = d->order[ch->rule];
-        const uint64_t *keys = d->keys[ch->rule];
+        const uint32_t *keys = d->skey[ch->rule];
         for (uint32_t i = ch->lo; i < ch->hi;) {
             uint32_t e = i + 1;
-            while (e < ch->hi && keys[order[e]] == keys[order[i]])
+            while (e < ch->hi && keys[e] == keys[i])
                 e++;
-            if (e - i > 1 && (!j->training || sampled(j, ch->rule, keys[order[i]])))
+            if (e - i > 1 && (!j->training || sampled(j, ch->rule, keys[i])))
                 do_block(w, ch->rule, order + i, e - i);
             i = e;
         }
@@ -189,11 +189,10 @@ make_chunks(const lk_data *d, chunk **out, size_t *n)
     if (!c)
         return HV_ERR_NOMEM;
     for (size_t r = 0; r < LK_RULES; r++) {
-        const uint32_t *order = d->order[r];
-        const uint64_t *keys = d->keys[r];
+        const uint32_t *keys = d->skey[r];
         for (size_t lo = 0; lo < d->norder[r];) {
             size_t hi = lo + CHUNK < d->norder[r] ? lo + CHUNK : d->norder[r];
-            while (hi < d->norder[r] && keys[order[hi]] == keys[order[hi - 1]])
+            while (hi < d->norder[r] && keys[hi] == keys[hi - 1])
                 hi++;
             if (k == cap) {
                 chunk *t = realloc(c, cap * 2 * sizeof *c);
@@ -343,7 +342,7 @@ lk_dedupe(lk_data *d, const lk_options *o, lk_result *out, hv_err *e)
         r = HV_ERR_NOMEM;
         goto err;
     }
-    r = lk_cluster(d, m, out->pairs, out->npairs, j.w_auto, j.w_review, j.w_nonmatch, out->person,
+    r = lk_cluster(d, m, out->pairs, out->npairs, j.w_auto, lk_weight_of(o->join_p), out->person,
                    &out->npersons, &st->split_clusters, &st->unchecked_clusters);
     if (r != HV_OK)
         goto err;
@@ -373,10 +372,10 @@ lk_candidates(const lk_data *d, int (*fn)(uint32_t a, uint32_t b, void *ctx), vo
         return HV_ERR_UNAVAILABLE;
     for (size_t r = 0; r < LK_RULES; r++) {
         const uint32_t *order = d->order[r];
-        const uint64_t *keys = d->keys[r];
+        const uint32_t *keys = d->skey[r];
         for (size_t i = 0; i < d->norder[r];) {
             size_t e = i + 1;
-            while (e < d->norder[r] && keys[order[e]] == keys[order[i]])
+            while (e < d->norder[r] && keys[e] == keys[i])
                 e++;
             for (size_t x = i; x < e; x++)
                 for (size_t y = x + 1; y < e; y++) {
@@ -395,20 +394,19 @@ lk_candidates(const lk_data *d, int (*fn)(uint32_t a, uint32_t b, void *ctx), vo
 
 /* The first position in order[r] whose key is KEY, or norder when none. */
 static size_t
-find_block(const lk_data *d, size_t r, uint64_t key, size_t *end)
+find_block(const lk_data *d, size_t r, uint32_t key, size_t *end)
 {
-    const uint32_t *order = d->order[r];
-    const uint64_t *keys = d->keys[r];
+    const uint32_t *keys = d->skey[r];
     size_t lo = 0, hi = d->norder[r];
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (keys[order[mid]] < key)
+        if (keys[mid] < key)
             lo = mid + 1;
         else
             hi = mid;
     }
     size_t e = lo;
-    while (e < d->norder[r] && keys[order[e]] == key)
+    while (e < d->norder[r] && keys[e] == key)
         e++;
     *end = e;
     return lo;
@@ -444,7 +442,7 @@ lk_match(const lk_data *d, const lk_model *model, const lk_input *query, double 
     double w_min = lk_weight_of(min_p);
     size_t lo[LK_RULES], end[LK_RULES], total = 0;
     for (size_t rule = 0; rule < LK_RULES; rule++) {
-        uint64_t key = lk_block_key(qr, rule);
+        uint32_t key = lk_block_key(qr, rule);
         lo[rule] = end[rule] = 0;
         if (key)
             lo[rule] = find_block(d, rule, key, &end[rule]);

@@ -102,6 +102,7 @@ typedef struct lk_options {
     double auto_p;      /* link automatically at or above (default 0.95) */
     double review_p;    /* a person should look at or above (default 0.50) */
     double nonmatch_p;  /* below: certainly not one person; never clustered together (0.01) */
+    double join_p;      /* groups of linked records join at this average probability (0.10) */
     size_t max_block;   /* a block with more records is skipped for its rule (default 1500) */
     size_t train_pairs; /* candidate pairs sampled per rule for EM (default 2,000,000) */
     size_t u_pairs;     /* random pairs for u (default 2,000,000) */

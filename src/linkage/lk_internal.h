@@ -55,7 +55,11 @@ typedef struct lk_rec {
     const uint16_t *nick; /* nickname groups (the table's memory) */
 } lk_rec;
 
-#define LK_RULES 9
+#define LK_RULES 10
+/* Record I's key under rule R. Keys are 32-bit hashes: two values that
+ * collide share a block, which costs a comparison and nothing else, since
+ * blocks are defined by these keys alone. */
+#define LK_KEY(d, i, r) ((d)->keyrow[(size_t)(i)*LK_RULES + (r)])
 
 /* name -> count, by a 64-bit hash of the name */
 typedef struct lk_freq {
@@ -78,8 +82,9 @@ struct lk_data {
     /* the index (lk_data_index) */
     int indexed;
     size_t max_block;
-    uint64_t *keys[LK_RULES];  /* per record; 0: no key, or its block was too big */
+    uint32_t *keyrow;          /* LK_KEY: per record and rule; 0: none, or its block too big */
     uint32_t *order[LK_RULES]; /* records with a key, sorted by key */
+    uint32_t *skey[LK_RULES];  /* their keys, in that order */
     size_t norder[LK_RULES];
     size_t rule_candidates[LK_RULES]; /* sum of n(n-1)/2 over kept blocks */
     size_t blocks_skipped;
@@ -110,7 +115,7 @@ double lk_pair_weight(const lk_model *m, const lk_rec *a, uint16_t pattern,
 
 /* block.c */
 unsigned lk_rule_fields(size_t r); /* bit (1 << field) for each field the rule uses */
-uint64_t lk_block_key(const lk_rec *r, size_t rule);
+uint32_t lk_block_key(const lk_rec *r, size_t rule);
 
 /* fsmodel.c */
 hv_result lk_model_init(lk_model *m);
@@ -124,7 +129,7 @@ void lk_model_weights(lk_model *m);
 
 /* cluster.c: persons from the pairs (at or above review) */
 hv_result lk_cluster(const lk_data *d, const lk_model *m, const lk_pair *pairs, size_t npairs,
-                     double w_auto, double w_review, double w_nonmatch, uint32_t *person,
-                     size_t *npersons, size_t *split, size_t *unchecked);
+                     double w_auto, double w_join, uint32_t *person, size_t *npersons,
+                     size_t *split, size_t *unchecked);
 
 #endif

@@ -2,9 +2,10 @@
  * synth.c - the synthetic generator (see synth.h).
  *
  * Persons: a first name from the nickname list's groups (so nicknames can
- * be drawn), weighted so that some are common; a last name from 100 common
- * US surnames (40 %) or built from syllables (a long tail of rare ones,
- * 60 %); a date of birth from 1990 to 2012; gender; one of 400 ZIP codes
+ * be drawn), weighted so that some are common (the commonest about 2.5 %);
+ * a last name from 100 common US surnames (20 %, "Smith" about 0.8 % of all,
+ * as in the census) or built from syllables (a long tail of rarer ones,
+ * 80 %); a date of birth from 1990 to 2012; gender; one of 400 ZIP codes
  * (some far more common); a phone (80 %); a street alias (15 %). A person
  * has 1 + a geometric number of records (mean 2 easy, 2.5 hard, at most
  * 10), each with a record date from 2014 to 2025.
@@ -185,7 +186,7 @@ random_dob(gen *g, int *y, int *m, int *d)
 static void
 random_last(gen *g, char *out, size_t n)
 {
-    if (unit(&g->r) < 0.40) {
+    if (unit(&g->r) < 0.20) {
         set(out, n, surnames[cdf_draw(&g->last, &g->r)]);
         return;
     }
@@ -461,9 +462,9 @@ emit_record(gen *g, const person *p, int first, uint32_t *seq,
 
     int nerr;
     if (first)
-        nerr = hard ? (int)below(&g->r, 2) : 0;
+        nerr = 0; /* the original, as in FEBRL */
     else
-        nerr = hard ? 1 + (int)below(&g->r, 3) : (int)below(&g->r, 2);
+        nerr = hard ? 1 + (int)below(&g->r, 2) : (int)below(&g->r, 2);
     for (int k = 0; k < nerr; k++)
         apply_error(g, p, &r);
 
@@ -520,7 +521,7 @@ synth_generate(size_t n, synth_profile profile, uint64_t seed,
         return HV_ERR_NOMEM;
     hv_result res = HV_ERR_NOMEM;
     if (cdf_init(&g.first, nickname_group_count(g.nick), 8, 1.0) ||
-        cdf_init(&g.last, sizeof surnames / sizeof *surnames, 2, 1.0) ||
+        cdf_init(&g.last, sizeof surnames / sizeof *surnames, 10, 1.0) ||
         cdf_init(&g.zip, 400, 10, 0.8) || cdf_init(&g.sa, sizeof syl_a / sizeof *syl_a, 3, 0.6) ||
         cdf_init(&g.sb, sizeof syl_b / sizeof *syl_b, 3, 0.6) ||
         cdf_init(&g.sc, sizeof syl_c / sizeof *syl_c, 3, 0.6))
