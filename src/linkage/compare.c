@@ -260,7 +260,11 @@ lk_compare(const lk_data *da, const lk_rec *a, const lk_data *db, const lk_rec *
     if (fl >= FIRST_CLOSE && ll >= LAST_CLOSE && a->flen && a->llen && b->flen && b->llen &&
         swapped(a, b)) {
         fl = FIRST_SWAP;
-        ll = same(a->last, a->llen, b->first, b->flen) ? LAST_EXACT : LAST_CLOSE;
+        /* exact only when both names are the other's exactly, so that the
+         * comparison stays symmetric */
+        ll = same(a->last, a->llen, b->first, b->flen) && same(a->first, a->flen, b->last, b->llen)
+                 ? LAST_EXACT
+                 : LAST_CLOSE;
     }
     lv[F_FIRST] = (uint8_t)fl;
     lv[F_LAST] = (uint8_t)ll;
