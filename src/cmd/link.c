@@ -80,7 +80,9 @@ static const char usage[] =
     "  --exact               the exact-match baseline (same names and date of birth) instead\n"
     "  --as-of YEAR          year an age is as of when a record has no date (this year)\n"
     "  --threads N           worker threads (2)\n"
-    "  --candidates FILE     also write every candidate pair as row numbers (benchmarks)\n"
+    "  --candidates FILE     also write every candidate pair (id_a,id_b), for benchmarks\n"
+    "  --queries FILE        then match each record of FILE against them one at a time, as\n"
+    "                        a hotline search would, and report how long each took\n"
     "  --generate N          write N synthetic records with their truth (column person)\n"
     "  --profile easy|hard   how damaged the synthetic records are (hard)\n"
     "  --seed S              the generator's seed (1)\n"
@@ -147,7 +149,21 @@ typedef struct reader {
     size_t ntruth, captruth;
     truth_map tm;
     uint32_t next_truth;
+    uint32_t next_truth_indexed; /* truth values below this have indexed records */
+    /* --queries: each row is matched against the records instead of added */
+    struct query_run *q;
 } reader;
+
+typedef struct query_run {
+    const lk_model *model;
+    const uint32_t *truth; /* of the indexed records, or NULL */
+    double min_p;
+    double *ms;
+    size_t n, cap;
+    size_t found;      /* a hit at or above min_p */
+    size_t right;      /* the best hit is the query's true person */
+    size_t with_truth; /* queries whose person has an indexed record */
+} query_run;
 
 static uint64_t
 hash_str(const char *s)
@@ -264,6 +280,41 @@ value(reader *rd, enum col c)
     return i >= 0 && (size_t)i < rd->nfield ? rd->field[i] : NULL;
 }
 
+/* Matches one query row against the indexed records, timing it. */
+static void
+query_one(reader *rd, const lk_input *in)
+{
+    query_run *q = rd->q;
+    lk_hit hits[10];
+    size_t n = 0;
+    hv_err e;
+    hv_err_clear(&e);
+    uint64_t t0 = clock_mono_ns();
+    if (lk_match(rd->d, q->model, in, q->min_p, hits, 10, &n, &e) != HV_OK) {
+        fail(rd, e.detail, NULL);
+        return;
+    }
+    double ms = (double)(clock_mono_ns() - t0) / 1e6;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 1024;
+        double *m = realloc(q->ms, cap * sizeof *m);
+        if (!m) {
+            fail(rd, "out of memory", NULL);
+            return;
+        }
+        q->ms = m;
+        q->cap = cap;
+    }
+    q->ms[q->n++] = ms;
+    q->found += n > 0;
+    const char *t = rd->idx[C_TRUTH] >= 0 ? value(rd, C_TRUTH) : NULL;
+    uint32_t want;
+    if (t && q->truth && truth_of(rd, t, &want) == 0 && want < rd->next_truth_indexed) {
+        q->with_truth++;
+        q->right += n > 0 && q->truth[hits[0].record] == want;
+    }
+}
+
 static void
 on_row(int c, void *data)
 {
@@ -309,6 +360,11 @@ on_row(int c, void *data)
     };
     hv_err e;
     hv_err_clear(&e);
+    if (rd->q) {
+        query_one(rd, &in);
+        rd->nfield = 0;
+        return;
+    }
     if (lk_data_add(rd->d, &in, &e) != HV_OK) {
         fail(rd, e.detail, NULL);
         return;
@@ -333,6 +389,25 @@ on_row(int c, void *data)
         rd->truth[rd->ntruth++] = v;
     }
     rd->nfield = 0;
+}
+
+static void
+reader_free_rows(reader *rd)
+{
+    for (size_t i = 0; i < rd->capfield; i++)
+        free(rd->field ? rd->field[i] : NULL);
+    free(rd->field);
+    free(rd->flen);
+    rd->field = NULL;
+    rd->flen = NULL;
+    rd->capfield = rd->nfield = 0;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
 }
 
 static int
@@ -601,12 +676,16 @@ write_persons(const char *path, const lk_data *d, const uint32_t *person, size_t
 
 typedef struct cand_out {
     FILE *f;
+    const lk_data *d;
 } cand_out;
 
 static int
 emit_candidate(uint32_t a, uint32_t b, void *ctx)
 {
-    return fprintf(((cand_out *)ctx)->f, "%u,%u\n", (unsigned)a, (unsigned)b) < 0;
+    cand_out *co = ctx;
+    const char *v[] = {lk_data_id(co->d, a), lk_data_id(co->d, b)};
+    put_row(co->f, v, 2);
+    return ferror(co->f) ? -1 : 0;
 }
 
 /* Labelled pairs: id_a,id_b,match by record id. */
@@ -792,6 +871,7 @@ cmd_link(int argc, char **argv)
         O_PROFILE,
         O_SEED,
         O_OUTPUT,
+        O_QUERIES,
         O_HELP
     };
     static const struct option opts[] = {
@@ -812,6 +892,7 @@ cmd_link(int argc, char **argv)
         {"profile", required_argument, NULL, O_PROFILE},
         {"seed", required_argument, NULL, O_SEED},
         {"output", required_argument, NULL, O_OUTPUT},
+        {"queries", required_argument, NULL, O_QUERIES},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -823,7 +904,7 @@ cmd_link(int argc, char **argv)
         rd.names[k] = (char *)cols[k].column;
     char *map = NULL;
     const char *pairs_path = NULL, *persons_path = NULL, *report_path = NULL, *labels_path = NULL,
-               *cand_path = NULL, *profile = "hard", *output = NULL;
+               *cand_path = NULL, *profile = "hard", *output = NULL, *queries_path = NULL;
     int exact = 0, generate_n = 0;
     size_t gen_n = 0, threads = 2, seed = 1, as_of = 0;
     int ch;
@@ -884,6 +965,9 @@ cmd_link(int argc, char **argv)
         case O_OUTPUT:
             output = optarg;
             break;
+        case O_QUERIES:
+            queries_path = optarg;
+            break;
         case O_HELP:
         case 'h':
             fputs(usage, stdout);
@@ -899,6 +983,10 @@ cmd_link(int argc, char **argv)
         return generate(gen_n, profile, seed, output);
     if (argc - optind != 1) {
         fputs(usage, stderr);
+        return 2;
+    }
+    if (exact && (queries_path || labels_path)) {
+        fprintf(stderr, "haven: --exact takes neither --queries nor --labels\n");
         return 2;
     }
     if (!(o.nonmatch_p < o.review_p && o.review_p <= o.auto_p)) {
@@ -970,10 +1058,35 @@ cmd_link(int argc, char **argv)
     }
     if (write_persons(persons_path, rd.d, person, npersons) != 0)
         goto out;
+    query_run qrun;
+    memset(&qrun, 0, sizeof qrun);
+    if (queries_path) {
+        qrun.model = &res.model;
+        qrun.truth = rd.idx[C_TRUTH] >= 0 ? rd.truth : NULL;
+        qrun.min_p = o.review_p;
+        reader qr;
+        memset(&qr, 0, sizeof qr);
+        memcpy(qr.names, rd.names, sizeof qr.names);
+        memcpy(qr.explicit_, rd.explicit_, sizeof qr.explicit_);
+        qr.path = queries_path;
+        qr.d = rd.d;
+        qr.q = &qrun;
+        qr.tm = rd.tm; /* the truth values, shared (and given back below) */
+        qr.next_truth = qr.next_truth_indexed = rd.next_truth;
+        int bad = read_csv(&qr);
+        rd.tm = qr.tm;
+        rd.next_truth = qr.next_truth;
+        reader_free_rows(&qr);
+        if (bad != 0) {
+            free(qrun.ms);
+            goto out;
+        }
+    }
     if (cand_path) {
-        cand_out co = {open_out(cand_path)};
+        cand_out co = {open_out(cand_path), rd.d};
         if (!co.f)
             goto out;
+        fputs("id_a,id_b\r\n", co.f);
         lk_candidates(rd.d, emit_candidate, &co);
         if (close_out(co.f, cand_path) != 0)
             goto out;
@@ -1037,6 +1150,22 @@ cmd_link(int argc, char **argv)
             count(c, sizeof c, st->ms_score > 0 ? (double)st->scored / (st->ms_score / 1000) : 0),
             st->ms_cluster / 1000);
     }
+    if (queries_path && qrun.n) {
+        qsort(qrun.ms, qrun.n, sizeof *qrun.ms, cmp_double);
+        fprintf(rep,
+                "\nOne record against all\n  %s records of %s matched one at a time against the %s: "
+                "median %.2f ms, 95th percentile %.2f ms, slowest %.2f ms.\n  %s had a match at or "
+                "above %.2f.\n",
+                count(a, sizeof a, (double)qrun.n), queries_path, count(b, sizeof b, (double)n),
+                qrun.ms[qrun.n / 2], qrun.ms[(size_t)((double)qrun.n * 0.95)],
+                qrun.ms[qrun.n - 1], count(c, sizeof c, (double)qrun.found), o.review_p);
+        if (qrun.with_truth)
+            fprintf(rep, "  The best match was the same true person for %s of the %s whose person "
+                         "has other records (%.1f%%).\n",
+                    count(a, sizeof a, (double)qrun.right), count(b, sizeof b, (double)qrun.with_truth),
+                    100.0 * (double)qrun.right / (double)qrun.with_truth);
+    }
+    free(qrun.ms);
     if (lk_data_unreadable(rd.d))
         fprintf(rep,
                 "\n%s values (dates, ages or ZIP codes) could not be read and count as missing.\n",
@@ -1060,10 +1189,7 @@ out:
         free(person);
     lk_result_free(&res);
     lk_data_free(rd.d);
-    for (size_t i = 0; i < rd.capfield; i++)
-        free(rd.field ? rd.field[i] : NULL);
-    free(rd.field);
-    free(rd.flen);
+    reader_free_rows(&rd);
     free(rd.truth);
     truth_free(&rd.tm);
     free(own_pairs);
