@@ -1152,17 +1152,20 @@ cmd_link(int argc, char **argv)
     }
     if (queries_path && qrun.n) {
         qsort(qrun.ms, qrun.n, sizeof *qrun.ms, cmp_double);
-        fprintf(rep,
-                "\nOne record against all\n  %s records of %s matched one at a time against the %s: "
-                "median %.2f ms, 95th percentile %.2f ms, slowest %.2f ms.\n  %s had a match at or "
-                "above %.2f.\n",
-                count(a, sizeof a, (double)qrun.n), queries_path, count(b, sizeof b, (double)n),
-                qrun.ms[qrun.n / 2], qrun.ms[(size_t)((double)qrun.n * 0.95)],
-                qrun.ms[qrun.n - 1], count(c, sizeof c, (double)qrun.found), o.review_p);
+        fprintf(
+            rep,
+            "\nOne record against all\n  %s records of %s matched one at a time against the %s: "
+            "median %.2f ms, 95th percentile %.2f ms, slowest %.2f ms.\n  %s had a match at or "
+            "above %.2f.\n",
+            count(a, sizeof a, (double)qrun.n), queries_path, count(b, sizeof b, (double)n),
+            qrun.ms[qrun.n / 2], qrun.ms[(size_t)((double)qrun.n * 0.95)], qrun.ms[qrun.n - 1],
+            count(c, sizeof c, (double)qrun.found), o.review_p);
         if (qrun.with_truth)
-            fprintf(rep, "  The best match was the same true person for %s of the %s whose person "
-                         "has other records (%.1f%%).\n",
-                    count(a, sizeof a, (double)qrun.right), count(b, sizeof b, (double)qrun.with_truth),
+            fprintf(rep,
+                    "  The best match was the same true person for %s of the %s whose person "
+                    "has other records (%.1f%%).\n",
+                    count(a, sizeof a, (double)qrun.right),
+                    count(b, sizeof b, (double)qrun.with_truth),
                     100.0 * (double)qrun.right / (double)qrun.with_truth);
     }
     free(qrun.ms);

@@ -101,14 +101,14 @@ typedef struct lk_options {
     int threads;        /* worker threads (default 2) */
     double auto_p;      /* link automatically at or above (default 0.95) */
     double review_p;    /* a person should look at or above (default 0.50) */
-    double nonmatch_p;  /* below: certainly not one person; never clustered together (0.01) */
+    double nonmatch_p;  /* below: certainly two people, counted apart in stats (default 0.01) */
     double join_p;      /* groups of linked records join at this average probability (0.10) */
     size_t max_block;   /* a block with more records is skipped for its rule (default 1500) */
-    size_t train_pairs; /* candidate pairs sampled per rule for EM (default 2,000,000) */
-    size_t u_pairs;     /* random pairs for u (default 2,000,000) */
+    size_t train_pairs; /* candidate pairs sampled per rule for EM (default 300,000) */
+    size_t u_pairs;     /* random pairs for u (default 400,000) */
     uint64_t seed;      /* sampling seed */
     /* labelled pairs (record indexes; 1 one person, 0 two) refine m and u
-     * after EM (lk_model_refine, each label weighing as 1/100 of the estimate) */
+     * after EM (lk_model_refine, with the estimate counting as 100 pairs) */
     const uint32_t (*labels)[2];
     const uint8_t *label_match;
     size_t nlabels;
