@@ -323,7 +323,8 @@ lk_dedupe(lk_data *d, const lk_options *o, lk_result *out, hv_err *e)
         goto err;
     }
     for (int k = 0; k < threads; k++) {
-        memcpy(out->pairs + out->npairs, ws[k].pairs, ws[k].npairs * sizeof *out->pairs);
+        if (ws[k].npairs)
+            memcpy(out->pairs + out->npairs, ws[k].pairs, ws[k].npairs * sizeof *out->pairs);
         out->npairs += ws[k].npairs;
         st->scored += ws[k].scored;
         st->links += ws[k].links;

@@ -22,7 +22,7 @@ typedef struct synth_row {
     uint32_t person; /* the truth: records of one person share it */
     char id[16];
     char first[40], last[40], aliases[80];
-    char dob[12], age[12], gender[4], zip[8], phone[20], date[12];
+    char dob[40], age[12], gender[4], zip[16], phone[20], date[40];
 } synth_row;
 
 /* Calls EMIT for each of N records; stops early when EMIT returns non-zero

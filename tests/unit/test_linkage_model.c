@@ -428,6 +428,35 @@ test_synth_repeatable(void **state)
     unload(&c);
 }
 
+static void
+test_tiny(void **state)
+{
+    (void)state;
+    /* no records, one record, two: nothing breaks, nothing is invented */
+    for (size_t n = 0; n <= 2; n++) {
+        lk_data *d = lk_data_new(2024);
+        hv_err e;
+        for (size_t i = 0; i < n; i++) {
+            lk_input in = {
+                .id = i ? "b" : "a", .first = "Ana", .last = "Ruiz", .dob = "2010-01-02"};
+            assert_int_equal(lk_data_add(d, &in, &e), HV_OK);
+        }
+        lk_options o;
+        lk_options_default(&o);
+        lk_result r;
+        assert_int_equal(lk_dedupe(d, &o, &r, &e), HV_OK);
+        assert_int_equal(r.stats.records, n);
+        assert_true(r.npersons <= n);
+        lk_input q = {.first = "Ana", .last = "Ruiz", .dob = "2010-01-02"};
+        lk_hit hits[2];
+        size_t nh = 9;
+        assert_int_equal(lk_match(d, &r.model, &q, 0.5, hits, 2, &nh, &e), HV_OK);
+        assert_true(nh <= n);
+        lk_result_free(&r);
+        lk_data_free(d);
+    }
+}
+
 int main(void);
 
 int
@@ -438,6 +467,7 @@ main(void)
         cmocka_unit_test(test_thresholds),   cmocka_unit_test(test_no_chaining),
         cmocka_unit_test(test_refine),       cmocka_unit_test(test_match_one),
         cmocka_unit_test(test_evaluate),     cmocka_unit_test(test_synth_repeatable),
+        cmocka_unit_test(test_tiny),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
