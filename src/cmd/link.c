@@ -75,6 +75,7 @@ static const char usage[] =
     "  --auto P              link automatically at or above this probability (0.95)\n"
     "  --review P            ask a person at or above this probability (0.50)\n"
     "  --nonmatch P          certainly two people below this probability (0.01)\n"
+    "  --join P              linked groups join at this average probability (0.10)\n"
     "  --labels FILE         labelled pairs to refine the model: id_a,id_b,match (1 or 0)\n"
     "  --truth COLUMN        the column holding the true person: report precision and recall\n"
     "  --exact               the exact-match baseline (same names and date of birth) instead\n"
@@ -872,6 +873,7 @@ cmd_link(int argc, char **argv)
         O_SEED,
         O_OUTPUT,
         O_QUERIES,
+        O_JOIN,
         O_HELP
     };
     static const struct option opts[] = {
@@ -893,6 +895,7 @@ cmd_link(int argc, char **argv)
         {"seed", required_argument, NULL, O_SEED},
         {"output", required_argument, NULL, O_OUTPUT},
         {"queries", required_argument, NULL, O_QUERIES},
+        {"join", required_argument, NULL, O_JOIN},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -967,6 +970,9 @@ cmd_link(int argc, char **argv)
             break;
         case O_QUERIES:
             queries_path = optarg;
+            break;
+        case O_JOIN:
+            bad = parse_p(optarg, "--join", &o.join_p);
             break;
         case O_HELP:
         case 'h':
