@@ -18,6 +18,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_facts(int argc, char **argv);
 int cmd_directory(int argc, char **argv);
+int cmd_link(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

@@ -217,10 +217,12 @@ cmd_help(int argc, char **argv)
           "  key rotate    add a new field-encryption key\n"
           "  facts rebuild recompute the outcomes rollup from the case records\n"
           "  directory import FILE  HSDS 3.0 services into the services directory\n"
+          "  link          find which records of a CSV file are the same person\n"
           "  version       print the version\n"
           "  help [config] this text, or every configuration key\n"
           "\n"
-          "Every command takes --data DIR (default ./var, or $HAVEN_DATA) and --help.\n",
+          "Every command takes --help; those that use the database take --data DIR\n"
+          "(default ./var, or $HAVEN_DATA).\n",
           stdout);
     return 0;
 }
