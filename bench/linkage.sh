@@ -100,6 +100,13 @@ say "one record against all: $(grep -A3 '^One record against all' "$tmp/known.re
 "$HAVEN_BIN" link "$tmp/hard.csv" --threads "$THREADS" --candidates "$tmp/cand.csv" \
     --pairs "$tmp/c-pairs.csv" --persons "$tmp/c-persons.csv" >"$tmp/cand.report"
 haven_rate=$(grep -oE 'scoring [0-9.]+ s \([0-9,]+ pairs/s\)' "$tmp/cand.report" | grep -oE '\([0-9,]+' | tr -d '(,')
+# DuckDB is the reference, not a part of haven: installed for the bench
+# only, into bench/node_modules (npm ci cannot take its per-platform
+# optional packages from a lock file).
+if [[ ! -d bench/node_modules/@duckdb/node-api ]]; then
+    say "installing @duckdb/node-api 1.5.6-r.1 into bench/node_modules"
+    npm install --prefix bench --no-save --no-audit --no-fund --loglevel=error @duckdb/node-api@1.5.6-r.1 >&2
+fi
 duck=$(BENCH_THREADS=$THREADS node bench/linkage_duckdb.mjs "$tmp/hard.csv" "$tmp/cand.csv" "$haven_rate")
 say ""
 say "pairs scored per second (same $(echo "$duck" | grep -oE '"pairs":[0-9]+' | cut -d: -f2) candidate pairs, $THREADS threads): haven $haven_rate, DuckDB $(echo "$duck" | grep -oE '"duckdb_pairs_per_s":[0-9]+' | cut -d: -f2) ($(echo "$duck" | grep -oE '"duckdb":"[^"]+"' | cut -d'"' -f4)); haven / DuckDB = $(echo "$duck" | grep -oE '"ratio":[0-9.]+' | cut -d: -f2)"
