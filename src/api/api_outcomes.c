@@ -160,10 +160,8 @@ program_for(http_req *r)
 {
     if (!api_allow(r, ACT_READ, OBJ_PROGRAM, &(policy_ctx){0}, 0))
         return NULL;
-    int y, m, d;
-    zone_civil_from_days(facts_day(clock_now_ms()), &y, &m, &d);
     char today[16];
-    snprintf(today, sizeof today, "%04d-%02d-%02d", y, m, d);
+    program_today(today, sizeof today);
     store_conn *c = NULL;
     json_t *doc = NULL;
     hv_result res = store_read(api_app(r)->st, &c);

@@ -33,6 +33,10 @@ int cmd_open(const char *dir, const haven_config *cfg, int create, store **st, c
 void cmd_password_cost(const haven_config *cfg);
 /* Reads one line (without its newline) from stdin into OUT. */
 int cmd_read_line(char *out, size_t outsz);
+/* Parses --data DIR and --help for a command whose only option is --data;
+ * returns the index of the first other argument, or -1 with the exit
+ * status in *RC (--help printed USAGE, a bad option printed it to stderr). */
+int cmd_data_only(int argc, char **argv, const char *usage, const char **data, int *rc);
 /* A random password of 20 characters from an unambiguous alphabet. */
 void cmd_random_password(char out[24]);
 

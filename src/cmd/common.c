@@ -1,5 +1,6 @@
 /* common.c - what the subcommands share (see cmd.h). */
 #include <errno.h>
+#include <getopt.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,4 +109,27 @@ cmd_random_password(char out[24])
     for (int i = 0; i < 20; i++)
         out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
     out[20] = '\0';
+}
+
+/* See cmd.h. */
+int
+cmd_data_only(int argc, char **argv, const char *usage, const char **data, int *rc)
+{
+    static const struct option opts[] = {
+        {"data", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+        if (ch == 'd') {
+            *data = optarg;
+        } else {
+            fputs(usage, ch == 'h' ? stdout : stderr);
+            *rc = ch == 'h' ? 0 : 2;
+            return -1;
+        }
+    }
+    return optind;
 }

@@ -2,7 +2,6 @@
  * directory.c - `haven directory import FILE`: HSDS 3.0 services into the
  * services directory, all or nothing (see src/directory/hsds.h).
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,27 +18,16 @@ cmd_directory(int argc, char **argv)
         "bad record stops the import, names the file, the row and the field, and nothing is\n"
         "written. Importing the same file again changes nothing; a changed record is\n"
         "updated and its change kept in the history.\n";
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *data = NULL;
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-        if (ch == 'd') {
-            data = optarg;
-        } else {
-            fputs(usage, ch == 'h' ? stdout : stderr);
-            return ch == 'h' ? 0 : 2;
-        }
-    }
-    if (argc - optind != 2 || strcmp(argv[optind], "import") != 0) {
+    int rc = 0;
+    int first = cmd_data_only(argc, argv, usage, &data, &rc);
+    if (first < 0)
+        return rc;
+    if (argc - first != 2 || strcmp(argv[first], "import") != 0) {
         fputs(usage, stderr);
         return 2;
     }
-    const char *file = argv[optind + 1];
+    const char *file = argv[first + 1];
     json_error_t jerr;
     json_t *doc = json_load_file(file, JSON_REJECT_DUPLICATES, &jerr);
     if (!doc) {

@@ -2,7 +2,6 @@
  * misc.c - `haven migrate`, `haven audit verify`, `haven key rotate`,
  * `haven version` and `haven help`.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <sodium.h>
@@ -15,35 +14,12 @@
 #include "core/clock.h"
 #include "report/facts.h"
 
-/* Parses only --data and --help; returns -1 to exit with *RC. */
-static int
-data_only(int argc, char **argv, const char *usage, const char **data, int *rc)
-{
-    static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int ch;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
-        if (ch == 'd') {
-            *data = optarg;
-        } else {
-            fputs(usage, ch == 'h' ? stdout : stderr);
-            *rc = ch == 'h' ? 0 : 2;
-            return -1;
-        }
-    }
-    return optind;
-}
-
 /* `haven NOUN VERB [--data DIR]`: parses the options and checks VERB; 0 if
  * the command goes on, else -1 with the exit status in *RC. */
 static int
 verb_only(int argc, char **argv, const char *usage, const char *verb, const char **data, int *rc)
 {
-    int first = data_only(argc, argv, usage, data, rc);
+    int first = cmd_data_only(argc, argv, usage, data, rc);
     if (first < 0)
         return -1;
     if (argc - first != 1 || strcmp(argv[first], verb) != 0) {
@@ -71,7 +47,7 @@ cmd_migrate(int argc, char **argv)
                                 "transaction, and prints the schema version.\n";
     const char *data = NULL;
     int rc = 0;
-    if (data_only(argc, argv, usage, &data, &rc) < 0)
+    if (cmd_data_only(argc, argv, usage, &data, &rc) < 0)
         return rc;
     store *st;
     crypt_keys *keys;

@@ -110,18 +110,6 @@ outcomes_free(outcomes *o)
     free(o);
 }
 
-void
-outcomes_size(outcomes *o, int64_t *referrals, int64_t *arrests)
-{
-    pthread_rwlock_rdlock(&o->lock);
-    int64_t n = 0;
-    for (int64_t i = 0; i < o->nfacts; i++)
-        n += o->facts[i].day != INT32_MIN;
-    *referrals = n;
-    *arrests = o->narrests;
-    pthread_rwlock_unlock(&o->lock);
-}
-
 static int
 choice_index(const char *const *choices, const char *v)
 {

@@ -47,7 +47,4 @@ hv_result outcomes_document(outcomes *o, store *st, const outcomes_filter *f, in
  * dashboard after a start does not wait for it; outcomes_free() joins it. */
 hv_result outcomes_warm(outcomes *o, store *st);
 
-/* Rows held in memory (referrals, arrests), for /metrics and tests. */
-void outcomes_size(outcomes *o, int64_t *referrals, int64_t *arrests);
-
 #endif
