@@ -105,9 +105,16 @@ haven_deps() (
         # Front-end libraries are served from web/vendor (not committed):
         # copied from node_modules whenever npm has installed a newer one.
         local src dst
-        for src in node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md; do
+        for src in node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md \
+                   node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+                   node_modules/leaflet/dist/images/marker-icon.png \
+                   node_modules/leaflet/dist/images/marker-icon-2x.png \
+                   node_modules/leaflet/dist/images/marker-shadow.png \
+                   node_modules/leaflet/dist/images/layers.png \
+                   node_modules/leaflet/dist/images/layers-2x.png node_modules/leaflet/LICENSE; do
             [[ -f $src ]] || continue
-            dst=web/vendor/chart.js/${src##*/}
+            dst=${src#node_modules/}
+            dst=web/vendor/${dst/\/dist\//\/}
             if [[ ! -f $dst || $src -nt $dst ]]; then
                 mkdir -p "${dst%/*}"
                 cp -p "$src" "$dst"
