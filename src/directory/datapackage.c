@@ -233,20 +233,23 @@ on_field(void *s, size_t len, void *ctx)
         return; /* an empty cell is an absent value */
     json_t *v = NULL;
     if (is_number_col(name) || strcmp(name, "timezone") == 0) {
+        /* HSDS's integers (count, interval) as integers, its numbers as
+         * reals whatever their digits, so a value reads back the same */
+        int whole = strcmp(name, "count") == 0 || strcmp(name, "interval") == 0;
         char *end;
         errno = 0;
-        if (!memchr(s, '.', len) && !memchr(s, 'e', len) && !memchr(s, 'E', len)) {
+        if (whole) {
             long long n = strtoll(s, &end, 10);
-            if (end == (char *)s + len && errno == 0)
-                v = json_integer(n);
-        }
-        if (!v) {
-            double x = strtod(s, &end);
             if (end == (char *)s + len && end != s && errno == 0)
+                v = json_integer(n);
+        } else {
+            double x = strtod(s, &end);
+            if (end == (char *)s + len && end != s && errno == 0 && x == x && x - x == 0)
                 v = json_real(x);
         }
         if (!v && strcmp(name, "timezone") != 0) {
-            dp_bad(d, d->cur_table, t->row_line, name, "must be a number");
+            dp_bad(d, d->cur_table, t->row_line, name,
+                   whole ? "must be a whole number" : "must be a number");
             return;
         }
     } else if (strcmp(name, "closed") == 0) {
@@ -918,10 +921,7 @@ static const char *
 field_type(const char *col)
 {
     if (is_number_col(col))
-        return strcmp(col, "latitude") == 0 || strcmp(col, "longitude") == 0 ||
-                       strcmp(col, "amount") == 0
-                   ? "number"
-                   : "integer";
+        return strcmp(col, "count") == 0 || strcmp(col, "interval") == 0 ? "integer" : "number";
     if (strcmp(col, "closed") == 0)
         return "boolean";
     if (strcmp(col, "timezone") == 0)
