@@ -466,7 +466,8 @@ term(importer *im, const where *w, const json_t *t, int64_t *id)
         if (!hid && !(code && ref))
             return bad(im, w, "id", "is required (or a code and a taxonomy)");
         if (!name)
-            return bad(im, w, "name", "is required for a term not in the directory");
+            return bad(im, w, hid ? "id" : "code",
+                       "names no term in the file or the directory (a new term needs a name)");
         char gen[420];
         if (!hid)
             snprintf(gen, sizeof gen, "%s/%s", ref, code);
