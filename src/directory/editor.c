@@ -446,9 +446,9 @@ diff_at(const json_t *a, const json_t *b, char *path, size_t len, size_t size, j
         }
         return;
     }
-    json_array_append_new(out, json_pack("{s:s, s:O, s:O}", "field", len ? path : "(record)",
-                                         "before", a ? a : json_null(), "after",
-                                         b ? b : json_null()));
+    json_array_append_new(out,
+                          json_pack("{s:s, s:O, s:O}", "field", len ? path : "(record)", "before",
+                                    a ? a : json_null(), "after", b ? b : json_null()));
 }
 
 void

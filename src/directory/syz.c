@@ -7,6 +7,7 @@
 
 #include "auth/roles.h"
 #include "core/clock.h"
+#include "directory/hsds.h"
 
 static json_t *
 text_or_null(const store_row *row, int col)
@@ -267,19 +268,35 @@ syz_demo(store_conn *c, int64_t user_id, int64_t agency_id, hv_err *e)
     hv_result r = store_query_int(
         c, "SELECT id FROM dir_location WHERE syz = 1 ORDER BY id LIMIT 1", NULL, 0, &site);
     if (r == HV_ERR_NOTFOUND) {
-        /* no site yet: one synthetic fire station, a location on its own
-         * (no service, so the directory's services stay the importer's) */
-        int64_t now = clock_now_ms();
-        store_val a[] = {agency_id ? SV_INTV(agency_id) : SV_NULLV, SV_INTV(now), SV_INTV(now)};
-        r = store_query_int(
-            c,
-            "INSERT INTO dir_location (hsds_id, location_type, name, description, lat_e6, lon_e6, "
-            "address_1, city, state_province, postal_code, country, syz, syz_agency_id, "
-            "syz_contact, created_at, updated_at) VALUES ('demo-syz-fs12', 'physical', 'Demo Fire "
-            "Station 12', 'Synthetic demo Safe Youth Zone: any youth may walk in and ask for "
-            "help.', 34061400, -118238500, '1200 Example Blvd', 'Los Angeles', 'CA', '90012', "
-            "'US', 1, ?, 'Station desk, ask for the captain', ?, ?) RETURNING id",
-            a, 3, &site);
+        /* no site yet: a synthetic fire station, a service of the
+         * directory like any other, imported and then flagged */
+        static const char demo[] =
+            "[{\"id\": \"demo-syz-fs12\", \"name\": \"Safe Youth Zone at Fire Station 12\","
+            "\"description\": \"Synthetic demo site: any youth may walk in and ask for help, "
+            "day or night.\", \"status\": \"active\", \"fees_description\": \"Free\","
+            "\"minimum_age\": 10, \"maximum_age\": 24,"
+            "\"organization\": {\"id\": \"demo-syz-org\", \"name\": \"Demo County Fire "
+            "Department (synthetic)\"},"
+            "\"languages\": [{\"code\": \"en\", \"name\": \"English\"}, {\"code\": \"es\", "
+            "\"name\": \"Spanish\"}],"
+            "\"service_at_locations\": [{\"id\": \"demo-syz-fs12-sal\", \"location\": {"
+            "\"id\": \"demo-syz-fs12-loc\", \"name\": \"Demo Fire Station 12\","
+            "\"latitude\": 34.0614, \"longitude\": -118.2385, \"addresses\": [{\"address_1\": "
+            "\"1200 Example Blvd\", \"city\": \"Los Angeles\", \"state_province\": \"CA\", "
+            "\"postal_code\": \"90012\", \"country\": \"US\", \"address_type\": \"physical\"}]},"
+            "\"schedules\": [{\"freq\": \"WEEKLY\", \"byday\": \"MO,TU,WE,TH,FR,SA,SU\","
+            "\"opens_at\": \"00:00\", \"closes_at\": \"24:00\", \"description\": \"Open 24 "
+            "hours\"}]}]}]";
+        json_t *doc = json_loads(demo, 0, NULL);
+        hsds_report rep;
+        r = doc ? hsds_import(c, doc, "demo", 0, "import", &rep, e) : HV_ERR_NOMEM;
+        json_decref(doc);
+        if (r == HV_OK)
+            r = store_query_int(c,
+                                "SELECT id FROM dir_location WHERE hsds_id = 'demo-syz-fs12-loc'",
+                                NULL, 0, &site);
+        if (r == HV_OK)
+            r = syz_flag(c, site, 1, "Station desk (captain on duty)", agency_id, 0, e);
     }
     if (r == HV_OK && user_id)
         r = syz_link(c, site, user_id, 0, e);

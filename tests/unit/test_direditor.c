@@ -37,11 +37,12 @@ static void
 test_fields(void **state)
 {
     (void)state;
-    json_t *c = diff("{\"name\":\"A\",\"maximum_age\":24,\"organization\":{\"id\":\"o\",\"name\":\"X\"},"
-                     "\"status\":\"active\"}",
-                     "{\"name\":\"B\",\"maximum_age\":21,\"organization\":{\"id\":\"o\",\"name\":\"Y\"},"
-                     "\"status\":\"active\",\"phones\":[{\"number\":\"555-0100\"}]}",
-                     100);
+    json_t *c =
+        diff("{\"name\":\"A\",\"maximum_age\":24,\"organization\":{\"id\":\"o\",\"name\":\"X\"},"
+             "\"status\":\"active\"}",
+             "{\"name\":\"B\",\"maximum_age\":21,\"organization\":{\"id\":\"o\",\"name\":\"Y\"},"
+             "\"status\":\"active\",\"phones\":[{\"number\":\"555-0100\"}]}",
+             100);
     assert_int_equal(json_array_size(c), 4);
     /* keys in order: maximum_age, name, organization.name, phones */
     assert_string_equal(field(c, 0), "maximum_age");
@@ -58,8 +59,9 @@ static void
 test_lists(void **state)
 {
     (void)state;
-    json_t *c = diff("{\"phones\":[{\"number\":\"1\"},{\"number\":\"2\"}]}",
-                     "{\"phones\":[{\"number\":\"1\"},{\"number\":\"3\"},{\"number\":\"4\"}]}", 100);
+    json_t *c =
+        diff("{\"phones\":[{\"number\":\"1\"},{\"number\":\"2\"}]}",
+             "{\"phones\":[{\"number\":\"1\"},{\"number\":\"3\"},{\"number\":\"4\"}]}", 100);
     assert_int_equal(json_array_size(c), 2);
     assert_string_equal(field(c, 0), "phones[1].number");
     assert_string_equal(field(c, 1), "phones[2]");
