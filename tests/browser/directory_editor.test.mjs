@@ -88,7 +88,7 @@ describe('directory editor pages', () => {
 
     /* a bad latitude is refused beside its field */
     await editor.getByLabel('Latitude').fill('95');
-    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('button', { name: 'Save', exact: true }).click();
     await editor.locator('#form-alert').filter({ hasText: /must be from -90 to 90/ }).waitFor();
     const lat = editor.getByLabel('Latitude');
     assert.equal(await lat.getAttribute('aria-invalid'), 'true');
@@ -97,7 +97,7 @@ describe('directory editor pages', () => {
     await editor.getByLabel('Name', { exact: true }).fill('Youth Drop-In Centre');
     await editor.getByLabel('Phone numbers (one a line)').fill('555-0199');
     await editor.locator('input[name="open_SU"]').uncheck();
-    await editor.getByRole('button', { name: 'Save' }).click();
+    await editor.getByRole('button', { name: 'Save', exact: true }).click();
     await editor.locator('#form-status').filter({ hasText: 'Saved.' }).waitFor();
     assert.equal(await editor.locator('#page-title').textContent(), 'Youth Drop-In Centre');
     const changed = editor.locator('#history li[data-action="updated"]').first();
@@ -105,7 +105,7 @@ describe('directory editor pages', () => {
     const diff = await changed.textContent();
     assert.match(diff, /name: Youth Drop-In Center → Youth Drop-In Centre/);
     assert.match(diff, /phones: \(none\) → \[\{"number":"555-0199","type":"voice"\}\]/);
-    assert.match(diff, /service_at_locations\[0\]\.schedules\[0\]\.byday: MO,TU,WE,TH,FR,SA,SU → MO,TU,WE,TH,FR,SA/);
+    assert.match(diff, /service_at_locations\[0\]\.location\.schedules\[0\]\.byday: MO,TU,WE,TH,FR,SA,SU → MO,TU,WE,TH,FR,SA/);
     assert.match(diff, /by Demo Directory Editor/);
 
     await editor.getByRole('button', { name: 'Mark verified today' }).click();
@@ -125,6 +125,10 @@ describe('directory editor pages', () => {
     await phoneCheck(editor, '/directory');
     await editor.goto('/directory-service?id=1');
     await editor.locator('#content:not([hidden])').waitFor();
+    const wide = await editor.evaluate(() => [...document.querySelectorAll('#content *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .map((e) => `${e.tagName}#${e.id}.${e.className}`).slice(0, 5));
+    assert.deepEqual(wide, [], 'nothing sticks out');
     await phoneCheck(editor, '/directory-service');
     await editor.setViewportSize({ width: 1280, height: 800 });
     assertClean(editor, 'phone');
@@ -139,7 +143,7 @@ describe('directory editor pages', () => {
       assert.equal(await hotline.locator('#new-service').isHidden(), true);
       await hotline.locator('#services-body a').first().click();
       await hotline.locator('#content:not([hidden])').waitFor();
-      assert.equal(await hotline.getByRole('button', { name: 'Save' }).isHidden(), true);
+      assert.equal(await hotline.getByRole('button', { name: 'Save', exact: true }).isHidden(), true);
       assert.equal(await hotline.getByLabel('Name', { exact: true }).isDisabled(), true);
       assertClean(hotline, 'hotline');
     } finally {

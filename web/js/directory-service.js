@@ -68,12 +68,12 @@ function drawWeek(schedules) {
     const o = open.get(code);
     return el('tr', { dataset: { day: code } },
       el('th', { scope: 'row' }, name),
-      el('td', {}, el('label', { class: 'choice' },
+      el('td', { 'data-label': 'Open' }, el('label', { class: 'choice' },
         el('input', { type: 'checkbox', name: `open_${code}`, checked: !!o }),
         el('span', { class: 'visually-hidden' }, `Open on ${name}`))),
-      el('td', {}, el('label', { class: 'visually-hidden', for: `opens_${code}` }, `${name} opens`),
+      el('td', { 'data-label': 'Opens' }, el('label', { class: 'visually-hidden', for: `opens_${code}` }, `${name} opens`),
         el('input', { type: 'time', id: `opens_${code}`, name: `opens_${code}`, value: o ? o.opens : '09:00' })),
-      el('td', {}, el('label', { class: 'visually-hidden', for: `closes_${code}` }, `${name} closes`),
+      el('td', { 'data-label': 'Closes' }, el('label', { class: 'visually-hidden', for: `closes_${code}` }, `${name} closes`),
         el('input', { type: 'time', id: `closes_${code}`, name: `closes_${code}`, value: o ? o.closes : '17:00' })));
   }));
   const other = $('#other-schedules');
@@ -249,7 +249,8 @@ function fill() {
   f.phones.value = (svc.phones || []).map((p) => p && p.number).filter(Boolean).join('\n');
   /* the weekly hours: the service's own, else its first location's */
   const sal0 = (svc.service_at_locations || [])[0];
-  state.hoursAt = (!svc.schedules || !svc.schedules.length) && sal0 && sal0.schedules && sal0.schedules.length ? sal0 : svc;
+  const has = (o) => o && Array.isArray(o.schedules) && o.schedules.length > 0;
+  state.hoursAt = has(svc) ? svc : has(sal0) ? sal0 : sal0 && has(sal0.location) ? sal0.location : svc;
   drawWeek(state.hoursAt.schedules);
   drawLocations();
 }
@@ -279,8 +280,9 @@ function collect() {
   setOrDelete(svc, 'phones', numbers.length ? numbers.map((n) => byNumber.get(n) || { number: n, type: 'voice' }) : '');
   /* hours go back where they came from */
   const hours = readWeek();
-  const sal0Index = (state.svc.service_at_locations || []).indexOf(state.hoursAt);
-  const target = sal0Index >= 0 ? svc.service_at_locations[sal0Index] : svc;
+  const sal0 = (state.svc.service_at_locations || [])[0];
+  const target = !sal0 || state.hoursAt === state.svc ? svc
+    : state.hoursAt === sal0 ? svc.service_at_locations[0] : svc.service_at_locations[0].location;
   setOrDelete(target, 'schedules', hours.length ? hours : '');
   if (svc.service_at_locations) readLocations(svc);
   return svc;
