@@ -262,7 +262,8 @@ const http_route api_routes[] = {
      "Editors: one service as HSDS JSON, with its locations and their Safe Youth Zone flags", NULL,
      "DirService", 200},
     {"PUT", "/api/v1/directory/services/{id}", api_direditor_update, A | J, "directory",
-     "Editors: replace a service with edited HSDS JSON (kept in its change history)",
+     "Editors: replace a service with edited HSDS JSON (kept in its change history); If-Match "
+     "with the ETag read makes a concurrent edit a 412",
      "DirServiceInput", "DirService", 200},
     {"POST", "/api/v1/directory/services/{id}/verify", api_direditor_verify, A, "directory",
      "Editors: mark a service verified today (verified_at, assured_date)", NULL, "DirService", 200},

@@ -105,13 +105,59 @@ read_one(store_conn *c, http_req *r, int64_t id, json_t **out)
     return dir_editor_get(c, id, out);
 }
 
+/* Answers one service (STATUS) tagged with its version as the ETag. */
+static void
+send_service(http_req *r, int status, json_t *o)
+{
+    char etag[32];
+    snprintf(etag, sizeof etag, "\"v%lld\"",
+             (long long)json_integer_value(json_object_get(o, "version")));
+    http_set_header(r, "ETag", etag);
+    http_send_json(r, status, o);
+}
+
 void
 api_direditor_get(http_req *r)
 {
     int64_t id = api_path_id(r);
     if (id <= 0 || !api_allow(r, ACT_READ, OBJ_DIRECTORY, &(policy_ctx){0}, id))
         return;
-    answer_read(r, read_one, id, "directory.service.read", "dir_service");
+    store_conn *c;
+    json_t *out = NULL;
+    hv_result res = store_read(api_app(r)->st, &c);
+    if (res == HV_OK) {
+        res = read_one(c, r, id, &out);
+        store_release(c);
+    }
+    if (res != HV_OK) {
+        http_send_err(r, res, NULL);
+        return;
+    }
+    api_audit(r, "directory.service.read", "dir_service", id);
+    send_service(r, 200, out);
+}
+
+/* An edit's If-Match (optional; "*" or the ETag of the service read)
+ * against the service's version now. */
+static hv_result
+check_if_match(http_req *r, store_conn *c, int64_t id, hv_err *e)
+{
+    const char *im = http_header(r, "If-Match");
+    if (!im || strcmp(im, "*") == 0)
+        return HV_OK;
+    int64_t version = 0;
+    hv_result res = dir_editor_version(c, id, &version);
+    if (res != HV_OK)
+        return res;
+    char want[32];
+    snprintf(want, sizeof want, "\"v%lld\"", (long long)version);
+    if (strncmp(im, "W/", 2) == 0)
+        im += 2;
+    if (strcmp(im, want) != 0)
+        return hv_fail(e, HV_ERR_STALE, "If-Match",
+                       "someone else changed this service since you opened it; reload it and "
+                       "make your change again");
+    return HV_OK;
 }
 
 static hv_result
@@ -172,7 +218,10 @@ save(http_req *r, int64_t id)
     int64_t sid = 0;
     hv_result res = store_begin(app->st, &c);
     if (res == HV_OK) {
-        res = dir_editor_save(c, id, svc, who(r)->user_id, &sid, &e);
+        if (id)
+            res = check_if_match(r, c, id, &e);
+        if (res == HV_OK)
+            res = dir_editor_save(c, id, svc, who(r)->user_id, &sid, &e);
         audit_event ev = api_event(r, id ? "directory.service.update" : "directory.service.create",
                                    "dir_service", sid);
         if (res == HV_OK)
@@ -194,7 +243,7 @@ save(http_req *r, int64_t id)
         snprintf(loc, sizeof loc, "/api/v1/directory/services/%lld", (long long)sid);
         http_set_header(r, "Location", loc);
     }
-    http_send_json(r, id ? 200 : 201, out);
+    send_service(r, id ? 200 : 201, out);
 }
 
 void
@@ -223,7 +272,9 @@ api_direditor_verify(http_req *r)
     json_t *out = NULL;
     hv_result res = store_begin(app->st, &c);
     if (res == HV_OK) {
-        res = dir_editor_verify(c, id, who(r)->user_id, &e);
+        res = check_if_match(r, c, id, &e);
+        if (res == HV_OK)
+            res = dir_editor_verify(c, id, who(r)->user_id, &e);
         audit_event ev = api_event(r, "directory.service.verify", "dir_service", id);
         if (res == HV_OK)
             res = audit_append(c, app->keys, &ev);
@@ -239,7 +290,7 @@ api_direditor_verify(http_req *r)
         http_send_err(r, res, &e);
         return;
     }
-    http_send_json(r, 200, out);
+    send_service(r, 200, out);
 }
 
 /* ---- import from the page ----------------------------------------------------------- */
@@ -474,6 +525,8 @@ api_direditor_schemas(json_t *schemas)
         "\"page\":{\"type\":\"integer\"},\"per_page\":{\"type\":\"integer\"},\"items\":{\"type\":"
         "\"array\",\"items\":{\"$ref\":\"#/components/schemas/DirServiceSummary\"}}}},"
         "\"DirService\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
+        "\"version\":{\"type\":\"integer\",\"description\":\"the newest change's id: the ETag "
+        "is \\\"v<version>\\\", for If-Match\"},"
         "\"hsds_id\":{\"type\":\"string\"},\"verified_at\":{\"type\":[\"string\",\"null\"]},"
         "\"assured_date\":{\"type\":[\"string\",\"null\"]},\"service\":{\"type\":\"object\","
         "\"description\":\"the HSDS 3.0 service as last imported or saved\"},\"locations\":"

@@ -192,6 +192,16 @@ staff_row(void *ctx, const store_row *row)
 }
 
 hv_result
+dir_editor_version(store_conn *c, int64_t id, int64_t *version)
+{
+    store_val a[] = {SV_INTV(id)};
+    return store_query_int(c,
+                           "SELECT COALESCE(MAX(id), 0) FROM dir_change WHERE entity = 'service' "
+                           "AND entity_id = ?",
+                           a, 1, version);
+}
+
+hv_result
 dir_editor_get(store_conn *c, int64_t id, json_t **out)
 {
     *out = NULL;
@@ -234,6 +244,14 @@ dir_editor_get(store_conn *c, int64_t id, json_t **out)
                          json_object_get(o, "name"), "status", json_object_get(o, "status"),
                          "organization_id",
                          json_object_get(json_object_get(o, "organization"), "hsds_id"));
+    int64_t version = 0;
+    if ((r = dir_editor_version(c, id, &version)) != HV_OK) {
+        json_decref(o);
+        json_decref(body);
+        json_decref(locs);
+        return r;
+    }
+    json_object_set_new(o, "version", json_integer(version));
     json_object_set_new(o, "service", body);
     json_object_set_new(o, "locations", locs);
     *out = o;

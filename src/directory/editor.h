@@ -26,9 +26,13 @@
 hv_result dir_editor_list(store_conn *c, const char *q, int page, int per_page, json_t **out);
 
 /* One service: haven's columns, the HSDS JSON last imported or saved
- * ("service"), and its locations with their Safe Youth Zone flags and
- * linked staff. HV_ERR_NOTFOUND when there is none. */
+ * ("service"), its version, and its locations with their Safe Youth Zone
+ * flags and linked staff. HV_ERR_NOTFOUND when there is none. */
 hv_result dir_editor_get(store_conn *c, int64_t id, json_t **out);
+
+/* The service's version: its newest dir_change id (0 when none), the
+ * ETag an edit's If-Match names. */
+hv_result dir_editor_version(store_conn *c, int64_t id, int64_t *version);
 
 /* Saves SERVICE (one HSDS service object) as service ID (0: a new one)
  * through hsds_import with source "editor". A new service without an

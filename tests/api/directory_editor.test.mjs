@@ -135,6 +135,14 @@ describe('directory editors', () => {
     assert.match(r.body.detail, /^service_at_locations\[0\]\.location\.longitude: must be from -180 to 180$/);
     expectProblem(assert, await U.as('editor').request('PUT', `${S}/${dropin}`, { json: { svc } }), 400, 'invalid', 'svc');
     assert.equal((await U.as('editor').get(`${S}/${dropin}/history`)).body.items.length, 2);
+    /* an edit made on what someone else has changed since is refused */
+    const now = await U.as('editor').get(`${S}/${dropin}`);
+    assert.equal(now.headers.get('etag'), `"v${now.body.version}"`);
+    assert.notEqual(g.headers.get('etag'), now.headers.get('etag'));
+    expectProblem(assert, await U.as('editor').request('PUT', `${S}/${dropin}`, { json: { service: svc }, headers: { 'If-Match': g.headers.get('etag') } }), 412, undefined, 'If-Match');
+    const same = await U.as('editor').request('PUT', `${S}/${dropin}`, { json: { service: now.body.service }, headers: { 'If-Match': now.headers.get('etag') } });
+    assert.equal(same.status, 200, same.text);
+    assert.equal(same.headers.get('etag'), now.headers.get('etag'), 'saving what is there changes nothing');
     const audit = await srv.audit();
     assert.ok(audit.some((a) => a.action === 'directory.service.update' && a.object_id === String(dropin)));
   });

@@ -339,6 +339,9 @@ function showRecord(r) {
   $('#verify').hidden = !state.can.has('directory.write');
 }
 
+/* The version read: an edit made meanwhile by someone else is refused (412). */
+const ifMatch = () => ({ 'If-Match': `"v${state.record.version}"` });
+
 async function reload() {
   const r = await get(`${S}/${state.id}`);
   showRecord(r);
@@ -354,7 +357,7 @@ async function save(ev) {
   await busy(form, async () => {
     try {
       if (state.id) {
-        showRecord(await put(`${S}/${state.id}`, { service: svc }));
+        showRecord(await put(`${S}/${state.id}`, { service: svc }, { headers: ifMatch() }));
         await loadHistory();
         announce($('#form-status'), 'Saved.');
       } else {
@@ -371,7 +374,7 @@ async function verify() {
   const button = $('#verify');
   button.disabled = true;
   try {
-    showRecord(await post(`${S}/${state.id}/verify`));
+    showRecord(await post(`${S}/${state.id}/verify`, {}, { headers: ifMatch() }));
     await loadHistory();
     announce($('#form-status'), 'Marked verified today.');
   } catch (err) {
