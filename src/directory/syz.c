@@ -36,7 +36,8 @@ site_address(const char *const parts[6], char *out, size_t size)
 
 #define SITE_COLS                                                                                  \
     "l.id, l.hsds_id, l.name, o.name, l.address_1, l.address_2, l.city, l.state_province, "        \
-    "l.postal_code, l.lat_e6, l.lon_e6, l.syz_contact, l.syz_agency_id"
+    "l.postal_code, l.lat_e6, l.lon_e6, l.syz_contact, l.syz_agency_id, (SELECT "                  \
+    "MIN(sal.service_id) FROM dir_service_at_location sal WHERE sal.location_id = l.id)"
 
 static hv_result
 site_row(void *ctx, const store_row *row)
@@ -56,6 +57,10 @@ site_row(void *ctx, const store_row *row)
         store_row_isnull(row, 10) ? json_null() : json_real((double)store_row_int(row, 10) / 1e6),
         "staging_address", addr, "contact", text_or_null(row, 11), "agency_id",
         store_row_isnull(row, 12) ? json_null() : json_integer(store_row_int(row, 12)), "staff");
+    if (o)
+        json_object_set_new(o, "service_id",
+                            store_row_isnull(row, 13) ? json_null()
+                                                      : json_integer(store_row_int(row, 13)));
     if (!o)
         return HV_ERR_NOMEM;
     json_array_append_new((json_t *)ctx, o);

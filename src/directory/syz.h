@@ -19,7 +19,8 @@
 /* The sites: every Safe Youth Zone location (USER_ID 0), or those USER_ID
  * is linked to. Each {id, hsds_id, name, organization, address_1,
  * address_2, city, state_province, postal_code, latitude, longitude,
- * staging_address, contact, staff:[{id, username, display_name}]}
+ * staging_address, contact, agency_id, service_id (a service offered
+ * there, for its editor page), staff:[{id, username, display_name}]}
  * (staff only for the full list). */
 hv_result syz_sites(store_conn *c, int64_t user_id, json_t **out);
 

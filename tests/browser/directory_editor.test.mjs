@@ -121,6 +121,12 @@ describe('directory editor pages', () => {
     await editor.getByRole('button', { name: 'Not verified in 12 months' }).click();
     await editor.locator('#stale-caption').filter({ hasText: /verified/ }).waitFor();
     assert.equal(await editor.locator('#panel-all').isHidden(), true);
+    /* the sites tab: the demo's site with its staff, a link to its service */
+    await editor.getByRole('button', { name: 'Safe Youth Zone sites' }).click();
+    const siteRow = editor.locator('#sites-body tr').filter({ hasText: 'Demo Fire Station 12' });
+    await siteRow.waitFor();
+    assert.match(await siteRow.textContent(), /1200 Example Blvd.*Demo Safe Youth Zone Staff/s);
+    assert.equal(await editor.locator('#panel-stale').isHidden(), true);
     await editor.setViewportSize({ width: 390, height: 800 });
     await phoneCheck(editor, '/directory');
     await editor.goto('/directory-service?id=1');
@@ -132,6 +138,29 @@ describe('directory editor pages', () => {
     await phoneCheck(editor, '/directory-service');
     await editor.setViewportSize({ width: 1280, height: 800 });
     assertClean(editor, 'phone');
+  });
+
+  test('an administrator links and unlinks a site\'s staff on the site\'s page', async () => {
+    const admin = await newPage(browser, haven.url);
+    try {
+      await signInViaPage(admin, haven.url, 'admin');
+      await admin.goto('/directory?view=sites');
+      const link = admin.locator('#sites-body a', { hasText: 'Demo Fire Station 12' });
+      await link.click();
+      await admin.waitForURL(/\/directory-service\?id=\d+/);
+      const panel = admin.locator('#locations .panel').first();
+      await panel.waitFor();
+      assert.equal(await admin.getByLabel(/^A Safe Youth Zone/).isChecked(), true);
+      await panel.getByRole('button', { name: 'Unlink Demo Safe Youth Zone Staff' }).click();
+      await panel.locator('.muted', { hasText: 'Nobody linked yet.' }).waitFor();
+      await admin.getByLabel('Link a site staff user').selectOption({ label: 'Demo Safe Youth Zone Staff (sitestaff)' });
+      await admin.getByRole('button', { name: 'Link to this site' }).click();
+      await admin.getByRole('button', { name: 'Unlink Demo Safe Youth Zone Staff' }).waitFor();
+      await assertAccessible(admin, '/directory-service (site)');
+      assertClean(admin, 'admin site staff');
+    } finally {
+      await closePage(admin);
+    }
   });
 
   test('staff who refer read the directory without edit controls', async () => {

@@ -2,7 +2,8 @@
  * directory.js - /directory, the services directory for its editors (and,
  * read-only, for staff who refer youth to services): search the services
  * (GET /api/v1/directory/services), the "not verified in 12 months" list
- * (GET /api/v1/directory/reports/unverified) and, for editors, importing an
+ * (GET /api/v1/directory/reports/unverified), the Safe Youth Zone sites and
+ * their staff (GET /api/v1/sites) and, for editors, importing an
  * HSDS JSON file (POST /api/v1/directory/import). A refused file is shown
  * record by record with the server's message beside the record and field it
  * names; nothing was written, so the editor fixes it and imports again.
@@ -62,13 +63,34 @@ async function loadStale() {
     : `${data.total} service${data.total === 1 ? '' : 's'} not verified since ${localTime(data.cutoff)}, oldest first`;
 }
 
+async function loadSites() {
+  let data;
+  try {
+    data = await get('/api/v1/sites');
+  } catch (err) {
+    pageError(err instanceof ApiError ? err.message : 'Could not load the sites.');
+    return;
+  }
+  $('#sites-body').replaceChildren(...data.items.map((s) => el('tr', { dataset: { siteId: String(s.id) } },
+    el('th', { scope: 'row' }, s.service_id
+      ? el('a', { href: `/directory-service?id=${encodeURIComponent(s.service_id)}` }, s.name || `Site ${s.id}`)
+      : s.name || `Site ${s.id}`),
+    el('td', { 'data-label': 'Address' }, s.staging_address),
+    el('td', { 'data-label': 'Contact' }, s.contact || '—'),
+    el('td', { 'data-label': 'Site staff' }, s.staff.length ? s.staff.map((u) => u.display_name).join(', ')
+      : el('span', { class: 'muted' }, 'Nobody linked')))));
+  $('#sites-caption').textContent = data.items.length === 0 ? 'No Safe Youth Zone sites yet.'
+    : `${data.items.length} Safe Youth Zone site${data.items.length === 1 ? '' : 's'}`;
+}
+
+const TABS = { all: null, stale: loadStale, sites: loadSites };
+
 function showTab(which) {
-  const stale = which === 'stale';
-  $('#panel-all').hidden = stale;
-  $('#panel-stale').hidden = !stale;
-  $('#tab-all').setAttribute('aria-pressed', String(!stale));
-  $('#tab-stale').setAttribute('aria-pressed', String(stale));
-  if (stale) loadStale();
+  for (const name of Object.keys(TABS)) {
+    $(`#panel-${name}`).hidden = name !== which;
+    $(`#tab-${name}`).setAttribute('aria-pressed', String(name === which));
+  }
+  if (TABS[which]) TABS[which]();
 }
 
 /* ---- import ---------------------------------------------------------------------- */
@@ -155,8 +177,11 @@ async function main() {
   $('#next-page').addEventListener('click', () => { state.page += 1; loadList(); });
   $('#tab-all').addEventListener('click', () => showTab('all'));
   $('#tab-stale').addEventListener('click', () => showTab('stale'));
+  $('#tab-sites').hidden = !(ctx.me.can || []).includes('sites.write');
+  $('#tab-sites').addEventListener('click', () => showTab('sites'));
   $('#import-form').addEventListener('submit', importFile);
-  if (new URLSearchParams(location.search).get('view') === 'stale') showTab('stale');
+  const view = new URLSearchParams(location.search).get('view');
+  if (view === 'stale' || (view === 'sites' && !$('#tab-sites').hidden)) showTab(view);
   await loadList();
 }
 
