@@ -174,6 +174,21 @@ void api_program_get(http_req *r);
 /* The OpenAPI schemas of the program routes (api_program.c). */
 void api_program_schemas(json_t *schemas);
 
+/* The directory's editors and Safe Youth Zone sites (api_direditor.c). */
+void api_direditor_list(http_req *r);
+void api_direditor_create(http_req *r);
+void api_direditor_get(http_req *r);
+void api_direditor_update(http_req *r);
+void api_direditor_verify(http_req *r);
+void api_direditor_history(http_req *r);
+void api_direditor_unverified(http_req *r);
+void api_direditor_import(http_req *r);
+void api_syz_flag(http_req *r);
+void api_syz_sites(http_req *r);
+void api_syz_staff_add(http_req *r);
+void api_syz_staff_remove(http_req *r);
+void api_direditor_schemas(json_t *schemas);
+
 /* The live-event pump (api_events.c). */
 hv_result api_events_start(haven_app *app);
 void api_events_stop(void);

@@ -64,10 +64,17 @@ me_json(haven_app *app, const session_info *si, json_t **out)
         {"outcomes.read", ACT_READ, OBJ_AGGREGATE},
         {"program.read", ACT_READ, OBJ_PROGRAM},
         {"program.write", ACT_UPDATE, OBJ_PROGRAM},
+        {"directory.read", ACT_READ, OBJ_DIRECTORY},
+        {"directory.write", ACT_UPDATE, OBJ_DIRECTORY},
+        {"sites.write", ACT_UPDATE, OBJ_SITE},
     };
     for (size_t i = 0; i < sizeof perms / sizeof perms[0]; i++)
         if (policy_may_some(&si->p, perms[i].act, perms[i].obj))
             json_array_append_new(can, json_string(perms[i].name));
+    /* starting a referral from one's own Safe Youth Zone site */
+    if (policy_check(&si->p, ACT_READ, OBJ_SITE, &(policy_ctx){.user_id = si->p.user_id}) &&
+        policy_may_some(&si->p, ACT_CREATE, OBJ_CASE))
+        json_array_append_new(can, json_string("sites.start"));
     json_t *me = json_pack(
         "{s:O, s:O, s:O, s:O, s:{s:O, s:O, s:O}, s:O, s:b, s:b, s:b, s:s, s:o}", "id",
         json_object_get(u, "id"), "username", json_object_get(u, "username"), "display_name",

@@ -477,6 +477,7 @@ api_openapi(void)
     add_record(schemas, "User", &account_user_desc);
     protocol_schemas(schemas);
     api_program_schemas(schemas);
+    api_direditor_schemas(schemas);
     json_object_set_new(schemas, "LoginInput", record_schema(&input_login, 1));
     json_object_set_new(schemas, "PasswordChange", record_schema(&input_password_change, 1));
     json_object_set_new(schemas, "PasswordReset", record_schema(&input_password_reset, 1));

@@ -85,7 +85,18 @@ static const rule rules[] = {
      * keep them; supervisors read them. */
     {ROLE(ANALYST) | ROLE(ADMINISTRATOR), OBJ_PROGRAM, R | C | U, SC_ANY, 0},
     {ROLE(SUPERVISOR), OBJ_PROGRAM, R, SC_ANY, 0},
-    {ROLE(DIRECTORY_EDITOR), OBJ_DIRECTORY, R | C | U, SC_ANY, 0},
+    /* The directory: editors and administrators keep it; the staff who
+     * refer youth to services read the editors' view (the public reads
+     * the public API). */
+    {ROLE(DIRECTORY_EDITOR) | ROLE(ADMINISTRATOR), OBJ_DIRECTORY, R | C | U, SC_ANY, 0},
+    {ROLE(HOTLINE_WORKER) | ROLE(RESPONDER) | ROLE(ADVOCATE) | ROLE(SUPERVISOR) | ROLE(CLINICIAN),
+     OBJ_DIRECTORY, R, SC_ANY, 0},
+    /* Safe Youth Zone sites: editors flag a location as a site, an
+     * administrator links site staff to it; site staff read their own
+     * sites (the handler lists only the sites they are linked to). */
+    {ROLE(DIRECTORY_EDITOR), OBJ_SITE, R | U, SC_ANY, 0},
+    {ROLE(ADMINISTRATOR), OBJ_SITE, R | C | U, SC_ANY, 0},
+    {ROLE(SITE_STAFF), OBJ_SITE, R, SC_SELF, 0},
 };
 
 #define NRULES (sizeof rules / sizeof rules[0])
@@ -154,8 +165,8 @@ const char *
 policy_object_name(policy_object obj)
 {
     static const char *const names[OBJ__MAX] = {
-        "agency",    "station",   "user", "audit",  "clock",  "case",
-        "aggregate", "directory", "beds", "arrest", "oncall", "program",
+        "agency",    "station", "user",   "audit",  "clock",   "case", "aggregate",
+        "directory", "beds",    "arrest", "oncall", "program", "site",
     };
     return obj < OBJ__MAX ? names[obj] : "unknown";
 }

@@ -18,6 +18,7 @@
 #include "auth/roles.h"
 #include "protocol/model.h"
 #include "protocol/referral.h"
+#include "directory/syz.h"
 
 #define DEMO_PASSWORD "haven-demo-2026"
 /* The demo's second-factor secret (base32), printed for the demo only. */
@@ -416,6 +417,11 @@ demo_fill(store_conn *c, const crypt_keys *k, const char *password)
         r = demo_arrests(c, station_ids, &e);
     if (r == HV_OK)
         r = demo_program(c, &e);
+    /* the site staff user works at a Safe Youth Zone (dirsearch's demo
+     * services, when seeded before this, bring the sites) */
+    for (size_t i = 0; r == HV_OK && i < N(demo_users); i++)
+        if (strcmp(demo_users[i].username, "sitestaff") == 0)
+            r = syz_demo(c, user_ids[i], agency_ids[demo_users[i].agency], &e);
     if (r != HV_OK && e.detail[0])
         fprintf(stderr, "haven: demo data: %s\n", e.detail);
     return r;

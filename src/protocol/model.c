@@ -121,6 +121,8 @@ static const field_desc referral_fields[] = {
     {"staging_address", FT_TEXT, RQ | SE, 3, 300, NULL, NULL, "Staging area: address"},
     {"staging_lat", FT_TEXT, SE, 0, 20, NULL, NULL, "Staging area: latitude"},
     {"staging_lon", FT_TEXT, SE, 0, 20, NULL, NULL, "Staging area: longitude"},
+    {"staging_site_id", FT_REF, CO, 0, 0, NULL, "dir_location",
+     "Safe Youth Zone site the youth came to: its address is the staging area"},
     {"safety_concerns", FT_TEXT, SE, 0, 4000, NULL, NULL, "Immediate safety concerns"},
     {"medical_concerns", FT_TEXT, SE | F_HEALTH, 0, 4000, NULL, NULL, "Immediate medical concerns"},
     {"dcfs_involvement", FT_ENUM, RQ, 0, 0, involvements, NULL, "Known DCFS involvement"},

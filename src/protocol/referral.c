@@ -11,6 +11,7 @@
 
 #include "auth/roles.h"
 #include "core/clock.h"
+#include "directory/syz.h"
 #include "notify/alert.h"
 #include "notify/outbox.h"
 #include "protocol/deadline.h"
@@ -294,6 +295,10 @@ referral_open(store_conn *c, const principal *p, json_t *vals, json_t *youth, in
     if (jint(vals, "encountered_at") > now + 5 * MINUTE_MS)
         return hv_fail(e, HV_ERR_INVALID, "encountered_at",
                        "the encounter cannot be in the future");
+
+    /* a Safe Youth Zone site as the staging area: the opener's own site */
+    if ((r = syz_staging(c, p, vals, e)) != HV_OK)
+        return r;
 
     /* the station belongs to the identifying agency */
     int64_t station = jint(vals, "station_id");

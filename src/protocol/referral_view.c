@@ -153,6 +153,12 @@ board_row(void *ctx, const store_row *row)
         "advocate_arrived_at", record_time_col(row, 17), "clocks");
     if (!o)
         return HV_ERR_NOMEM;
+    /* the Safe Youth Zone site the referral was started from */
+    json_object_set_new(o, "site",
+                        store_row_isnull(row, 18)
+                            ? json_null()
+                            : json_pack("{s:I, s:s?}", "id", (json_int_t)store_row_int(row, 18),
+                                        "name", store_row_text(row, 19)));
     char key[24];
     snprintf(key, sizeof key, "%lld", (long long)id);
     json_object_set(bc->by_id, key, o);
@@ -244,8 +250,9 @@ referral_board(store_conn *c, const principal *p, int open_only, int mine, const
              "SELECT r.id, r.number, r.state, r.created_at, r.encountered_at, r.identified_how, "
              "r.lead_agency_id, r.staging_address, la.name, r.station_id, s.name, r.lead_user_id, "
              "lu.display_name, r.advocate_user_id, au.display_name, r.acknowledged_at, "
-             "r.lead_arrived_at, r.advocate_arrived_at FROM referral r JOIN agency la ON la.id = "
-             "r.lead_agency_id LEFT JOIN station s ON s.id = r.station_id LEFT JOIN app_user lu "
+             "r.lead_arrived_at, r.advocate_arrived_at, r.staging_site_id, sl.name FROM referral r "
+             "JOIN agency la ON la.id = r.lead_agency_id LEFT JOIN dir_location sl ON sl.id = "
+             "r.staging_site_id LEFT JOIN station s ON s.id = r.station_id LEFT JOIN app_user lu "
              "ON lu.id = r.lead_user_id LEFT JOIN app_user au ON au.id = r.advocate_user_id WHERE "
              "%s%s%s ORDER BY r.id DESC LIMIT 500",
              where, open_only ? " AND r.state <> 'closed'" : "", extra);

@@ -669,6 +669,20 @@ const migration migrations[] = {
      "CREATE VIRTUAL TABLE dir_service_fts USING fts5(name, description, organization, terms, "
      "tokenize='porter unicode61 remove_diacritics 2');\n",
      NULL},
+    {6, "Safe Youth Zones: site staff, the referral's staging site",
+     /* A site is a directory location with syz = 1; its staff (role
+      * site_staff) are linked to it here and start referrals from it, the
+      * site recorded on the referral as its staging area. */
+     "CREATE TABLE syz_staff (\n"
+     "  user_id {BIGINT} NOT NULL REFERENCES app_user(id) ON DELETE CASCADE,\n"
+     "  location_id {BIGINT} NOT NULL REFERENCES dir_location(id),\n"
+     "  created_at {BIGINT} NOT NULL,\n"
+     "  created_by {BIGINT},\n"
+     "  PRIMARY KEY (user_id, location_id)\n"
+     ");\n"
+     "CREATE INDEX syz_staff_location ON syz_staff (location_id);\n"
+     "ALTER TABLE referral ADD COLUMN staging_site_id {BIGINT} REFERENCES dir_location(id);\n",
+     NULL, NULL},
 };
 
 const int migrations_count = (int)(sizeof migrations / sizeof migrations[0]);

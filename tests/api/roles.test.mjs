@@ -181,18 +181,25 @@ describe('what an administrator may do', () => {
     assert.equal((await srv.get('/api/v1/audit', { admin: true })).status, 200);
     const me = await srv.get('/api/v1/me', { admin: true });
     assert.deepEqual(me.body.can.sort(), ['agencies.write', 'alerts.read', 'arrests.read', 'audit.read', 'beds.read',
-      'escalation.write', 'oncall.read', 'oncall.write', 'outcomes.read', 'program.read', 'program.write',
-      'stations.write', 'users.read', 'users.write']);
+      'directory.read', 'directory.write', 'escalation.write', 'oncall.read', 'oncall.write', 'outcomes.read',
+      'program.read', 'program.write', 'sites.write', 'stations.write', 'users.read', 'users.write']);
   });
 
   it('/me tells the other roles what they may do', async () => {
     const h = await srv.session('responder');
-    assert.deepEqual(h.user.can, ['referrals.board', 'tasks.read', 'beds.read', 'oncall.read', 'alerts.read']);
+    assert.deepEqual(h.user.can, ['referrals.board', 'tasks.read', 'beds.read', 'oncall.read', 'alerts.read',
+      'directory.read']);
     const s = await srv.session('supervisor');
     assert.deepEqual(s.user.can, ['users.read', 'referrals.board', 'tasks.read', 'beds.read', 'oncall.read', 'arrests.read',
-      'oncall.write', 'escalation.write', 'alerts.read', 'outcomes.read', 'program.read']);
+      'oncall.write', 'escalation.write', 'alerts.read', 'outcomes.read', 'program.read', 'directory.read']);
     const a = await srv.session('analyst');
     assert.deepEqual(a.user.can, ['outcomes.read', 'program.read', 'program.write'],
       'analysts see aggregates and keep the trackers, no case data');
+    const e = await srv.session('editor');
+    assert.deepEqual(e.user.can, ['directory.read', 'directory.write', 'sites.write'],
+      'directory editors keep the directory and flag Safe Youth Zones, no case data');
+    const st = await srv.session('sitestaff');
+    assert.deepEqual(st.user.can, ['referrals.create', 'referrals.board', 'tasks.read', 'sites.start'],
+      'site staff start referrals from their own site');
   });
 });

@@ -157,8 +157,10 @@ test_admin_table(void **state)
     assert_true(policy_check(&p, ACT_READ, OBJ_AGGREGATE, NULL));
     assert_false(policy_check(&p, ACT_UPDATE, OBJ_AGGREGATE, NULL));
     assert_true(policy_check(&p, ACT_UPDATE, OBJ_PROGRAM, NULL));
-    assert_false(policy_check(&p, ACT_READ, OBJ_DIRECTORY, NULL));
-    assert_false(policy_check(&p, ACT_UPDATE, OBJ_DIRECTORY, NULL));
+    /* the directory and its Safe Youth Zone sites too (issue 6) */
+    assert_true(policy_check(&p, ACT_READ, OBJ_DIRECTORY, NULL));
+    assert_true(policy_check(&p, ACT_UPDATE, OBJ_DIRECTORY, NULL));
+    assert_true(policy_check(&p, ACT_CREATE, OBJ_SITE, NULL));
 }
 
 static void
@@ -208,7 +210,10 @@ test_supervisor_own_agency(void **state)
     assert_false(policy_check(&p, ACT_CREATE, OBJ_CASE, &ctx_agency));
     assert_true(policy_check(&p, ACT_READ, OBJ_AGGREGATE, NULL));
     assert_false(policy_check(&p, ACT_READ, OBJ_AUDIT, NULL));
-    assert_false(policy_check(&p, ACT_READ, OBJ_DIRECTORY, NULL));
+    /* the directory, to refer youth to services; not to edit it */
+    assert_true(policy_check(&p, ACT_READ, OBJ_DIRECTORY, NULL));
+    assert_false(policy_check(&p, ACT_UPDATE, OBJ_DIRECTORY, NULL));
+    assert_false(policy_check(&p, ACT_READ, OBJ_SITE, NULL));
 }
 
 static void

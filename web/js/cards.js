@@ -45,7 +45,9 @@ export function referralCard(r) {
         el('dt', {}, 'Lead agency'), el('dd', {}, r.lead_agency ? r.lead_agency.name : '—'),
         el('dt', {}, 'Lead'), el('dd', { class: 'case-lead' }, person(r.lead, 'Nobody yet')),
         el('dt', {}, 'Advocate'), el('dd', { class: 'case-advocate' }, person(r.advocate, 'Not assigned yet')),
-        el('dt', {}, 'Staging area'), el('dd', {}, r.staging_address || '—'),
+        el('dt', {}, 'Staging area'), el('dd', { class: 'case-staging' }, r.site
+          ? [el('strong', { class: 'case-site' }, `Safe Youth Zone: ${r.site.name || r.site.id}`), el('br'), r.staging_address || '']
+          : r.staging_address || '—'),
         el('dt', {}, 'Identified'), el('dd', {},
           [label('identified_how', r.identified_how), r.encountered_at ? shortTime(r.encountered_at) : '']
             .filter(Boolean).join(', ') || '—')),
