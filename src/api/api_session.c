@@ -64,6 +64,7 @@ me_json(haven_app *app, const session_info *si, json_t **out)
         {"outcomes.read", ACT_READ, OBJ_AGGREGATE},
         {"program.read", ACT_READ, OBJ_PROGRAM},
         {"program.write", ACT_UPDATE, OBJ_PROGRAM},
+        {"linkage.review", ACT_UPDATE, OBJ_LINKAGE},
     };
     for (size_t i = 0; i < sizeof perms / sizeof perms[0]; i++)
         if (policy_may_some(&si->p, perms[i].act, perms[i].obj))

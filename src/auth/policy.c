@@ -86,6 +86,11 @@ static const rule rules[] = {
     {ROLE(ANALYST) | ROLE(ADMINISTRATOR), OBJ_PROGRAM, R | C | U, SC_ANY, 0},
     {ROLE(SUPERVISOR), OBJ_PROGRAM, R, SC_ANY, 0},
     {ROLE(DIRECTORY_EDITOR), OBJ_DIRECTORY, R | C | U, SC_ANY, 0},
+
+    /* record linkage (issue #7): supervisors and administrators review
+     * uncertain pairs of youth records side by side, merge and unmerge;
+     * suggestions at intake follow OBJ_CASE create */
+    {ROLE(SUPERVISOR) | ROLE(ADMINISTRATOR), OBJ_LINKAGE, R | U, SC_ANY, 0},
 };
 
 #define NRULES (sizeof rules / sizeof rules[0])
@@ -155,7 +160,7 @@ policy_object_name(policy_object obj)
 {
     static const char *const names[OBJ__MAX] = {
         "agency",    "station",   "user", "audit",  "clock",  "case",
-        "aggregate", "directory", "beds", "arrest", "oncall", "program",
+        "aggregate", "directory", "beds", "arrest", "oncall", "program", "linkage",
     };
     return obj < OBJ__MAX ? names[obj] : "unknown";
 }

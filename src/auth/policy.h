@@ -25,6 +25,7 @@ typedef enum policy_object {
     OBJ_ARREST,    /* arrest records (by station's agency) */
     OBJ_ONCALL,    /* the on-call lists (by agency) */
     OBJ_PROGRAM,   /* the expansion and deliverables trackers */
+    OBJ_LINKAGE,   /* the review queue: which youth records are one person */
     OBJ__MAX
 } policy_object;
 
