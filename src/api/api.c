@@ -150,8 +150,8 @@ const http_route api_routes[] = {
      "Decide a pair: same (merge the two persons), different, or unsure", "LinkDecisionInput",
      "LinkPair", 200},
     {"POST", "/api/v1/link/merges/{id}/undo", api_link_merge_undo, A | J, "linkage",
-     "Unmerge: every record the merge moved goes back to its person before it",
-     "LinkUndoInput", "LinkUndone", 200},
+     "Unmerge: every record the merge moved goes back to its person before it", "LinkUndoInput",
+     "LinkUndone", 200},
     {"POST", "/api/v1/link/scan", api_link_scan, A, "linkage",
      "The batch over all known youth: queue the pairs the start-up deduplication found "
      "(?auto=1 also merges those above the automatic-link threshold)",

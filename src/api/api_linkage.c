@@ -90,8 +90,8 @@ api_link_pairs_list(http_req *r)
     if (!api_allow(r, ACT_READ, OBJ_LINKAGE, &(policy_ctx){0}, 0))
         return;
     const char *status = http_query(r, "status");
-    static const char *const statuses[] = {"pending", "unsure", "same", "different", "unmerged",
-                                           NULL};
+    static const char *const statuses[] = {"pending",   "unsure",   "same",
+                                           "different", "unmerged", NULL};
     int ok = !status;
     for (int i = 0; !ok && statuses[i]; i++)
         ok = strcmp(status, statuses[i]) == 0;
@@ -247,8 +247,8 @@ api_youth_linked(http_req *r)
         http_send_err(r, res, NULL);
         return;
     }
-    json_object_set_new(o, "can_review", json_boolean(policy_check(p, ACT_UPDATE, OBJ_LINKAGE,
-                                                                   NULL)));
+    json_object_set_new(o, "can_review",
+                        json_boolean(policy_check(p, ACT_UPDATE, OBJ_LINKAGE, NULL)));
     api_audit(r, "youth.linked", "youth", id);
     http_send_json(r, 200, o);
 }
@@ -283,8 +283,9 @@ api_link_scan(http_req *r)
         http_send_err(r, res, NULL);
         return;
     }
-    http_send_json(r, 200, json_pack("{s:I, s:I}", "queued", (json_int_t)queued, "merged",
-                                     (json_int_t)merged));
+    http_send_json(
+        r, 200,
+        json_pack("{s:I, s:I}", "queued", (json_int_t)queued, "merged", (json_int_t)merged));
 }
 
 /* The shapes of the linkage routes for the OpenAPI document. */

@@ -159,8 +159,8 @@ const char *
 policy_object_name(policy_object obj)
 {
     static const char *const names[OBJ__MAX] = {
-        "agency",    "station",   "user", "audit",  "clock",  "case",
-        "aggregate", "directory", "beds", "arrest", "oncall", "program", "linkage",
+        "agency",    "station", "user",   "audit",  "clock",   "case",    "aggregate",
+        "directory", "beds",    "arrest", "oncall", "program", "linkage",
     };
     return obj < OBJ__MAX ? names[obj] : "unknown";
 }

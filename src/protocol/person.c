@@ -41,8 +41,8 @@ ref_row(void *vctx, const store_row *row)
     char at[40];
     clock_format_iso(store_row_int(row, 2), at, sizeof at);
     at[10] = '\0';
-    json_array_append_new(x->items, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)rr.id,
-                                              "number", store_row_text(row, 1), "date", at));
+    json_array_append_new(x->items, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)rr.id, "number",
+                                              store_row_text(row, 1), "date", at));
     return HV_OK;
 }
 
@@ -126,7 +126,8 @@ pair_row(void *vctx, const store_row *row)
     const char *pat = store_row_text(row, 4);
     char buf[200];
     snprintf(buf, sizeof buf, "%s", pat ? pat : "");
-    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
         char *eq = strchr(tok, '=');
         if (!eq)
             continue;
@@ -147,11 +148,11 @@ pair_row(void *vctx, const store_row *row)
         (json_int_t)store_row_int(row, 0), "probability", (double)store_row_int(row, 3) / 1e6,
         "pattern", pat ? pat : "", "reasons", words, "source", store_row_text(row, 5), "status",
         store_row_text(row, 6), "created_at", record_time_col(row, 7), "decided_by",
-        store_row_isnull(row, 8) ? json_null() : json_integer(store_row_int(row, 8)),
-        "decided_at", record_time_col(row, 9), "reason",
+        store_row_isnull(row, 8) ? json_null() : json_integer(store_row_int(row, 8)), "decided_at",
+        record_time_col(row, 9), "reason",
         store_row_text(row, 10) ? json_string(store_row_text(row, 10)) : json_null(), "merge_id",
-        store_row_isnull(row, 11) ? json_null() : json_integer(store_row_int(row, 11)), "a", a,
-        "b", b);
+        store_row_isnull(row, 11) ? json_null() : json_integer(store_row_int(row, 11)), "a", a, "b",
+        b);
     if (!o)
         return HV_ERR_NOMEM;
     json_array_append_new(x->items, o);
@@ -163,8 +164,9 @@ person_queue(store_conn *c, const principal *p, const char *status, json_t **out
 {
     pair_ctx x = {c, p, json_array()};
     store_val a[] = {SV_TEXTV(status ? status : "pending")};
-    hv_result r = store_query(c, PAIR_SELECT "WHERE status = ? ORDER BY probability_ppm DESC, id "
-                                             "LIMIT 100",
+    hv_result r = store_query(c,
+                              PAIR_SELECT "WHERE status = ? ORDER BY probability_ppm DESC, id "
+                                          "LIMIT 100",
                               a, 1, pair_row, &x);
     if (r != HV_OK) {
         json_decref(x.items);
@@ -255,10 +257,11 @@ person_merge(store_conn *c, int64_t pair_id, int64_t a, int64_t b, int64_t by, c
                         m, 5, &id);
     store_val f[] = {SV_INTV(id), SV_INTV(from)};
     if (r == HV_OK)
-        r = store_exec(c,
-                       "INSERT INTO link_merge_member (merge_id, youth_id, old_person_id) SELECT ?, "
-                       "id, person_id FROM youth WHERE COALESCE(person_id, id) = ?",
-                       f, 2, NULL);
+        r = store_exec(
+            c,
+            "INSERT INTO link_merge_member (merge_id, youth_id, old_person_id) SELECT ?, "
+            "id, person_id FROM youth WHERE COALESCE(person_id, id) = ?",
+            f, 2, NULL);
     store_val u[] = {SV_INTV(into), SV_INTV(id)};
     if (r == HV_OK)
         r = store_exec(c,
@@ -288,8 +291,7 @@ person_decide(store_conn *c, const principal *p, int64_t pair_id, const char *de
                                   id, 1, &a);
     if (r == HV_ERR_NOTFOUND) {
         int64_t n = 0;
-        if (store_query_int(c, "SELECT COUNT(*) FROM link_pair WHERE id = ?", id, 1, &n) ==
-                HV_OK &&
+        if (store_query_int(c, "SELECT COUNT(*) FROM link_pair WHERE id = ?", id, 1, &n) == HV_OK &&
             n)
             return hv_fail(e, HV_ERR_CONFLICT, "decision", "this pair is decided already");
         return hv_fail(e, r, NULL, "there is no such pair");
@@ -309,8 +311,8 @@ person_decide(store_conn *c, const principal *p, int64_t pair_id, const char *de
 }
 
 hv_result
-person_unmerge(store_conn *c, const principal *p, int64_t merge_id, const char *reason,
-               int64_t now, hv_err *e)
+person_unmerge(store_conn *c, const principal *p, int64_t merge_id, const char *reason, int64_t now,
+               hv_err *e)
 {
     int64_t person = 0, moved = 0;
     store_val id[] = {SV_INTV(merge_id)};
@@ -385,13 +387,11 @@ linked_row(void *vctx, const store_row *row)
         return r;
     }
     /* the names are what "also known as" is for; the rest stays on its own case */
-    json_t *o = json_pack("{s:I, s:O*, s:O*, s:O*, s:o, s:i, s:o}", "youth_id",
-                          (json_int_t)youth, "first_name", json_object_get(y, "first_name"),
-                          "last_name", json_object_get(y, "last_name"), "aliases",
-                          json_object_get(y, "aliases"), "referrals", refs,
-                          "other_referrals", hidden, "merge_id",
-                          store_row_isnull(row, 1) ? json_null()
-                                                   : json_integer(store_row_int(row, 1)));
+    json_t *o = json_pack(
+        "{s:I, s:O*, s:O*, s:O*, s:o, s:i, s:o}", "youth_id", (json_int_t)youth, "first_name",
+        json_object_get(y, "first_name"), "last_name", json_object_get(y, "last_name"), "aliases",
+        json_object_get(y, "aliases"), "referrals", refs, "other_referrals", hidden, "merge_id",
+        store_row_isnull(row, 1) ? json_null() : json_integer(store_row_int(row, 1)));
     json_decref(y);
     if (!o)
         return HV_ERR_NOMEM;
@@ -440,8 +440,8 @@ scan_pair(int64_t a, int64_t b, double p, const char *pattern, void *vctx)
     scan_ctx *x = vctx;
     int64_t lo = a < b ? a : b, hi = a < b ? b : a, changed = 0, pair = 0;
     int link = x->auto_link && p >= SUGGEST_AUTO_P;
-    store_val v[] = {SV_INTV(lo),          SV_INTV(hi),    SV_INTV((int64_t)(p * 1e6 + 0.5)),
-                     SV_TEXTV(pattern),    SV_INTV(x->now), SV_INTV(lo),
+    store_val v[] = {SV_INTV(lo),       SV_INTV(hi),     SV_INTV((int64_t)(p * 1e6 + 0.5)),
+                     SV_TEXTV(pattern), SV_INTV(x->now), SV_INTV(lo),
                      SV_INTV(hi)};
     x->r = store_exec(x->c,
                       "INSERT INTO link_pair (youth_a, youth_b, probability_ppm, pattern, source, "
@@ -459,8 +459,7 @@ scan_pair(int64_t a, int64_t b, double p, const char *pattern, void *vctx)
     hv_err e = {0};
     if ((x->r = store_query_int(x->c, "SELECT id FROM link_pair WHERE youth_a = ? AND youth_b = ?",
                                 k, 2, &pair)) == HV_OK &&
-        (x->r = person_merge(x->c, pair, lo, hi, 0, "automatic link", x->now, NULL, &e)) ==
-            HV_OK) {
+        (x->r = person_merge(x->c, pair, lo, hi, 0, "automatic link", x->now, NULL, &e)) == HV_OK) {
         store_val s[] = {SV_INTV(x->now), SV_INTV(pair)};
         x->r = store_exec(x->c,
                           "UPDATE link_pair SET status = 'same', decided_at = ?, reason = "

@@ -25,15 +25,15 @@
 #include "linkage/synth.h"
 #include "protocol/person.h"
 
-#define PAD_TO      20000 /* records the model is estimated on, at least */
-#define PAD_SEED    7     /* the padding is always the same */
-#define RECENT_MAX  200000
+#define PAD_TO     20000 /* records the model is estimated on, at least */
+#define PAD_SEED   7     /* the padding is always the same */
+#define RECENT_MAX 200000
 
 typedef struct recset {
     lk_data *d;
-    int64_t *ids;    /* youth id per record; 0: synthetic padding */
-    int64_t *upd;    /* updated_at per record */
-    uint8_t *stale;  /* 1: a newer version is in RECENT */
+    int64_t *ids;   /* youth id per record; 0: synthetic padding */
+    int64_t *upd;   /* updated_at per record */
+    uint8_t *stale; /* 1: a newer version is in RECENT */
     size_t n, cap;
 } recset;
 
@@ -287,8 +287,8 @@ warm_main(void *arg)
         return NULL;
     }
     log_event(LOG_INFO, "youth index ready",
-              json_pack("{s:I, s:I, s:I}", "youth", (json_int_t)youth, "records",
-                        (json_int_t)m.n, "ms", (json_int_t)(clock_mono_ms() - t0)));
+              json_pack("{s:I, s:I, s:I}", "youth", (json_int_t)youth, "records", (json_int_t)m.n,
+                        "ms", (json_int_t)(clock_mono_ms() - t0)));
     return NULL;
 }
 
@@ -365,8 +365,8 @@ suggest_pattern_keys(uint16_t pattern, char *out, size_t n)
     out[0] = '\0';
     for (int f = 0; f < LK_FIELDS && len < n; f++)
         if (lv[f])
-            len += (size_t)snprintf(out + len, n - len, "%s%s=%s", len ? "," : "",
-                                    lk_fields[f].key, lk_fields[f].level_key[lv[f]]);
+            len += (size_t)snprintf(out + len, n - len, "%s%s=%s", len ? "," : "", lk_fields[f].key,
+                                    lk_fields[f].level_key[lv[f]]);
 }
 
 void
@@ -512,8 +512,7 @@ suggest_find(store_conn *c, const principal *p, const suggest_query *q, double m
 /* ---- the review queue at intake ------------------------------------------------------ */
 
 hv_result
-suggest_queue_new(store_conn *c, int64_t youth_id, const suggest_query *q, int64_t now,
-                  int *queued)
+suggest_queue_new(store_conn *c, int64_t youth_id, const suggest_query *q, int64_t now, int *queued)
 {
     if (queued)
         *queued = 0;
@@ -528,13 +527,10 @@ suggest_queue_new(store_conn *c, int64_t youth_id, const suggest_query *q, int64
         int64_t a = best[i].youth < youth_id ? best[i].youth : youth_id;
         int64_t b = best[i].youth < youth_id ? youth_id : best[i].youth;
         int64_t changed = 0;
-        store_val v[] = {SV_INTV(a),
-                         SV_INTV(b),
-                         SV_INTV((int64_t)(best[i].probability * 1e6 + 0.5)),
-                         SV_TEXTV(pattern),
-                         SV_INTV(now),
-                         SV_INTV(a),
-                         SV_INTV(b)};
+        store_val v[] = {
+            SV_INTV(a),        SV_INTV(b),   SV_INTV((int64_t)(best[i].probability * 1e6 + 0.5)),
+            SV_TEXTV(pattern), SV_INTV(now), SV_INTV(a),
+            SV_INTV(b)};
         /* not when the two are one person already */
         r = store_exec(c,
                        "INSERT INTO link_pair (youth_a, youth_b, probability_ppm, pattern, source, "
