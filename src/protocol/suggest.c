@@ -339,17 +339,28 @@ suggest_sync(store_conn *c)
 {
     if (!suggest_ready())
         return HV_OK;
+    /* the usual answer, nothing new, from two index lookups and no lock */
+    int64_t max_id = 0, max_upd = 0;
+    hv_result r = store_query_int(c, "SELECT COALESCE(MAX(id), 0) FROM youth", NULL, 0, &max_id);
+    if (r == HV_OK)
+        r = store_query_int(c, "SELECT COALESCE(MAX(updated_at), 0) FROM youth", NULL, 0,
+                            &max_upd);
+    if (r != HV_OK)
+        return r;
     pthread_mutex_lock(&S.sync);
-    store_val a[] = {SV_INTV(S.max_id), SV_INTV(S.max_upd)};
-    /* usually no row: the two indexes answer at once */
-    pthread_rwlock_wrlock(&S.lock);
-    hv_result r = HV_OK;
-    if (S.recent.n < RECENT_MAX) {
-        load_ctx x = {.into = &S.recent, .edits = 1};
-        r = store_query(c, YOUTH_SELECT "WHERE id > ? OR updated_at > ? ORDER BY id", a, 2,
-                        load_row, &x);
+    if (max_id > S.max_id || max_upd > S.max_upd) {
+        store_val a[] = {SV_INTV(S.max_id), SV_INTV(S.max_upd), SV_INTV(S.max_id)};
+        pthread_rwlock_wrlock(&S.lock);
+        if (S.recent.n < RECENT_MAX) {
+            load_ctx x = {.into = &S.recent, .edits = 1};
+            /* new youth by id, edited ones by updated_at (two indexes) */
+            r = store_query(c, YOUTH_SELECT "WHERE id > ? ORDER BY id", a, 1, load_row, &x);
+            if (r == HV_OK)
+                r = store_query(c, YOUTH_SELECT "WHERE updated_at > ? AND id <= ? ORDER BY id",
+                                a + 1, 2, load_row, &x);
+        }
+        pthread_rwlock_unlock(&S.lock);
     }
-    pthread_rwlock_unlock(&S.lock);
     pthread_mutex_unlock(&S.sync);
     return r;
 }
