@@ -343,8 +343,7 @@ suggest_sync(store_conn *c)
     int64_t max_id = 0, max_upd = 0;
     hv_result r = store_query_int(c, "SELECT COALESCE(MAX(id), 0) FROM youth", NULL, 0, &max_id);
     if (r == HV_OK)
-        r = store_query_int(c, "SELECT COALESCE(MAX(updated_at), 0) FROM youth", NULL, 0,
-                            &max_upd);
+        r = store_query_int(c, "SELECT COALESCE(MAX(updated_at), 0) FROM youth", NULL, 0, &max_upd);
     if (r != HV_OK)
         return r;
     pthread_mutex_lock(&S.sync);
