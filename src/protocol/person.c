@@ -298,7 +298,9 @@ person_decide(store_conn *c, const principal *p, int64_t pair_id, const char *de
     }
     if (r == HV_OK)
         r = store_query_int(c, "SELECT youth_b FROM link_pair WHERE id = ?", id, 1, &b);
-    if (r == HV_OK && strcmp(decision, PERSON_SAME) == 0)
+    int64_t pa = 0, pb = 0;
+    if (r == HV_OK && strcmp(decision, PERSON_SAME) == 0 && (r = person_of(c, a, &pa)) == HV_OK &&
+        (r = person_of(c, b, &pb)) == HV_OK && pa != pb) /* else: joined through another pair */
         r = person_merge(c, pair_id, a, b, p->user_id, reason, now, merge_id, e);
     store_val v[] = {SV_TEXTV(decision), SV_INTV(p->user_id), SV_INTV(now), SV_TEXTV(reason),
                      SV_INTV(pair_id)};

@@ -484,11 +484,11 @@ suggest_find(store_conn *c, const principal *p, const suggest_query *q, double m
     *out = NULL;
     if (max > 20)
         max = 20;
-    cand best[20];
-    int n = 0;
-    hv_result r = match(q, min_p, best, max, &n);
+    cand best[40];
+    int n = 0, shown = 0;
+    hv_result r = match(q, min_p, best, 40, &n);
     json_t *items = json_array();
-    for (int i = 0; r == HV_OK && i < n; i++) {
+    for (int i = 0; r == HV_OK && i < n && shown < max; i++) {
         youth_info y = {0};
         store_val a[] = {SV_INTV(best[i].youth)};
         r = store_query(c,
@@ -497,6 +497,16 @@ suggest_find(store_conn *c, const principal *p, const suggest_query *q, double m
                         a, 1, info_row, &y);
         if (r != HV_OK || !y.person)
             continue; /* gone */
+        /* one suggestion per person: its best-matching record */
+        int seen = 0;
+        size_t k;
+        json_t *it;
+        json_array_foreach(items, k, it) seen |=
+            json_integer_value(json_object_get(it, "person_id")) == y.person;
+        if (seen) {
+            json_decref(y.age), json_decref(y.gender);
+            continue;
+        }
         json_t *refs = NULL, *words = json_array();
         int hidden = 0;
         if ((r = person_referrals(c, p, best[i].youth, &refs, &hidden)) != HV_OK) {
@@ -510,6 +520,7 @@ suggest_find(store_conn *c, const principal *p, const suggest_query *q, double m
                              "probability", (double)best[i].probability, "match_weight",
                              (double)best[i].weight, "reasons", words, "estimated_age", y.age,
                              "gender", y.gender, "referrals", refs, "other_referrals", hidden));
+        shown++;
     }
     if (r != HV_OK) {
         json_decref(items);
