@@ -1,6 +1,7 @@
 // bench/suggest.mjs - suggestions at intake against every known youth
-// (issue #7): POSTs BENCH_QUERIES intake-like youth (from a `haven link
-// --generate` CSV: names, nicknames, typos, swapped dates) one at a time to
+// (issue #7): POSTs BENCH_QUERIES intake-like youth (half from a `haven link
+// --generate` CSV: names, nicknames, typos, swapped dates; half named as the
+// demo's youth are, see below) one at a time to
 // POST /api/v1/youth/suggestions as the hotline worker's API token, and
 // prints the latency distribution as measured by the client (HTTP on
 // loopback included), with how many answers named at least one youth.
@@ -28,6 +29,37 @@ const queries = rows.map((c) => {
   for (const k of Object.keys(q)) if (q[k] === undefined) delete q[k];
   return q;
 }).filter((q) => q.first_name || q.last_name);
+
+// Half the queries as the demo's own youth are named (bench/suggest.sh
+// loads `haven demo --scale`: a few dozen first and last names, so a name
+// pair is shared by hundreds of youth and blocks are at their densest),
+// with a typo or a nickname now and then and a date of birth of a minor.
+const FEMALE = ['Aaliyah', 'Alexis', 'Amber', 'Ana', 'Ariana', 'Ashley', 'Brianna', 'Crystal', 'Daisy',
+  'Destiny', 'Diamond', 'Elena', 'Emily', 'Esmeralda', 'Isabel', 'Jasmine', 'Jessica', 'Kayla', 'Keisha',
+  'Leslie', 'Maria', 'Mariah', 'Maya', 'Monique', 'Nadia', 'Natalie', 'Paola', 'Sofia', 'Tiana', 'Vanessa'];
+const LAST = ['Alvarez', 'Brown', 'Carter', 'Castillo', 'Cruz', 'Davis', 'Diaz', 'Flores', 'Garcia',
+  'Gonzalez', 'Green', 'Harris', 'Hernandez', 'Jackson', 'Johnson', 'Jones', 'Lee', 'Lopez', 'Martinez',
+  'Mendoza', 'Moore', 'Morales', 'Nguyen', 'Ortiz', 'Perez', 'Ramirez', 'Reyes', 'Rivera', 'Smith'];
+const NICK = { Jessica: 'Jess', Natalie: 'Nat', Alexis: 'Lexi', Isabel: 'Izzy', Elena: 'Ellie', Ashley: 'Ash' };
+let seed = 12345;
+const rnd = (n) => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed % n; };
+const typo = (s) => {
+  const i = 1 + rnd(s.length - 1);
+  return s.slice(0, i) + s.slice(i + 1); // a letter left out, never the first
+};
+const half = queries.length;
+for (let i = 0; i < half; i++) {
+  let first = FEMALE[rnd(FEMALE.length)];
+  let last = LAST[rnd(LAST.length)];
+  const k = rnd(10);
+  if (k === 0 && NICK[first]) first = NICK[first];
+  else if (k === 1) first = typo(first);
+  else if (k === 2) last = typo(last);
+  const y = 2006 + rnd(8);
+  const m = String(1 + rnd(12)).padStart(2, '0');
+  const d = String(1 + rnd(28)).padStart(2, '0');
+  queries[i] = i % 2 ? queries[i] : { first_name: first, last_name: last, dob: `${y}-${m}-${d}`, gender: 'female' };
+}
 
 const post = async (q) => {
   const t = performance.now();

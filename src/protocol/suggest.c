@@ -49,6 +49,7 @@ static struct {
     pthread_t warm;
     int warming;
     atomic_int ready;
+    atomic_int stopping; /* suggest_stop: the warm-up gives up */
 } S = {.lock = PTHREAD_RWLOCK_INITIALIZER, .sync = PTHREAD_MUTEX_INITIALIZER};
 
 /* ---- records ------------------------------------------------------------------------ */
@@ -182,6 +183,8 @@ static hv_result
 load_row(void *vctx, const store_row *row)
 {
     load_ctx *x = vctx;
+    if (atomic_load(&S.stopping))
+        return HV_ERR_UNAVAILABLE;
     int64_t id = store_row_int(row, 0), upd = store_row_int(row, 8);
     char *first = open_col(row, 1, "youth.first_name");
     char *last = open_col(row, 2, "youth.last_name");
@@ -256,6 +259,8 @@ warm_main(void *arg)
         load_ctx x = {.into = &m};
         r = synth_generate(PAD_TO - m.n, SYNTH_HARD, PAD_SEED, pad_row, &x);
     }
+    if (r == HV_OK && atomic_load(&S.stopping))
+        r = HV_ERR_UNAVAILABLE;
     if (r == HV_OK) {
         lk_options o;
         lk_options_default(&o);
@@ -283,7 +288,8 @@ warm_main(void *arg)
             lk_result_free(&res);
         recset_free(&m);
         recset_free(&rc);
-        log_event(LOG_ERROR, "youth index failed", json_pack("{s:s}", "error", hv_strerror(r)));
+        if (!atomic_load(&S.stopping))
+            log_event(LOG_ERROR, "youth index failed", json_pack("{s:s}", "error", hv_strerror(r)));
         return NULL;
     }
     log_event(LOG_INFO, "youth index ready",
@@ -306,6 +312,7 @@ suggest_start(store *st, const crypt_keys *keys)
 void
 suggest_stop(void)
 {
+    atomic_store(&S.stopping, 1);
     if (S.warming)
         pthread_join(S.warm, NULL);
     S.warming = 0;
@@ -318,6 +325,7 @@ suggest_stop(void)
     recset_free(&S.recent);
     S.max_id = S.max_upd = 0;
     pthread_rwlock_unlock(&S.lock);
+    atomic_store(&S.stopping, 0);
 }
 
 int
