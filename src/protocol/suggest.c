@@ -234,6 +234,63 @@ pad_row(const synth_row *row, void *ctx)
 
 /* ---- the warm-up ---------------------------------------------------------------------- */
 
+/* Synthetic records for the model when the youth show too few duplicates. */
+static int
+synth_add(const synth_row *row, void *ctx)
+{
+    hv_err e = {0};
+    lk_input in = {.id = row->id,
+                   .first = row->first,
+                   .last = row->last,
+                   .aliases = row->aliases,
+                   .dob = row->dob,
+                   .age = row->age,
+                   .date = row->date,
+                   .gender = row->gender};
+    return lk_data_add(ctx, &in, &e) != HV_OK;
+}
+
+/*
+ * The model suggestions use. The prior: a youth at intake has been met
+ * before with probability SUGGEST_REPEAT (the fact sheet's 131 recoveries of
+ * 112 individuals), spread over the N records indexed, rather than the
+ * share of matching pairs EM finds among the records themselves (which
+ * answers another question: how many duplicates the table holds). And m:
+ * where EM found matches for fewer than 1 % of the records (a table whose
+ * repeats were attached to the known youth at intake holds few duplicate
+ * records to learn from), m comes from EM over the synthetic generator's
+ * hard profile instead; u stays the real records' own.
+ */
+static hv_result
+suggest_model(lk_model *model, const lk_data *d)
+{
+    double n = (double)lk_data_count(d);
+    double expected = model->lambda * n * (n - 1) / 2;
+    if (expected < 0.01 * n) {
+        lk_data *sd = lk_data_new(as_of_year());
+        lk_result sr;
+        hv_err e = {0};
+        hv_result r = sd ? HV_OK : HV_ERR_NOMEM;
+        if (r == HV_OK)
+            r = synth_generate(PAD_TO * 2, SYNTH_HARD, PAD_SEED + 1, synth_add, sd);
+        lk_options o;
+        lk_options_default(&o);
+        o.threads = 2;
+        if (r == HV_OK && (r = lk_dedupe(sd, &o, &sr, &e)) == HV_OK) {
+            memcpy(model->m, sr.model.m, sizeof model->m);
+            lk_result_free(&sr);
+        }
+        lk_data_free(sd);
+        if (r != HV_OK)
+            return r;
+        log_event(LOG_INFO, "youth index: m from the synthetic profile",
+                  json_pack("{s:f}", "expected_matches", expected));
+    }
+    model->lambda = n > 1 ? SUGGEST_REPEAT / n : 0.5;
+    /* recompute the weights from m, u and the prior (no labelled pairs) */
+    return lk_model_refine(model, d, NULL, NULL, 0, 100.0);
+}
+
 static void *
 warm_main(void *arg)
 {
@@ -270,6 +327,8 @@ warm_main(void *arg)
         r = lk_dedupe(m.d, &o, &res, &e);
         have = r == HV_OK;
     }
+    if (r == HV_OK)
+        r = suggest_model(&res.model, m.d);
     recset rc = {.d = r == HV_OK ? lk_data_new(as_of_year()) : NULL};
     if (r == HV_OK && !rc.d)
         r = HV_ERR_NOMEM;
