@@ -118,6 +118,13 @@ void api_appointment_update(http_req *r);
 void api_placement_extend(http_req *r);
 void api_placement_end(http_req *r);
 void api_youth_matches(http_req *r);
+void api_youth_suggestions(http_req *r);
+void api_youth_linked(http_req *r);
+void api_link_pairs_list(http_req *r);
+void api_link_pair_get(http_req *r);
+void api_link_pair_decide(http_req *r);
+void api_link_merge_undo(http_req *r);
+void api_link_scan(http_req *r);
 void api_tasks(http_req *r);
 void api_outcomes_get(http_req *r);
 void api_exports_get(http_req *r);
@@ -173,6 +180,11 @@ void api_deliverable_update(http_req *r);
 void api_program_get(http_req *r);
 /* The OpenAPI schemas of the program routes (api_program.c). */
 void api_program_schemas(json_t *schemas);
+/* The record-linkage routes' schemas (api_linkage.c). */
+void api_linkage_schemas(json_t *schemas);
+/* After intake created a new youth (VALS holds its youth_id, YOUTH its
+ * details): queues the pairs with known youth a person should decide. */
+hv_result api_intake_pairs(store_conn *c, json_t *vals, json_t *youth, int64_t now);
 
 /* The directory's editors and Safe Youth Zone sites (api_direditor.c). */
 void api_direditor_list(http_req *r);

@@ -265,7 +265,10 @@ api_referrals_create(http_req *r)
             }
         }
         if (res == HV_OK && !replayed) {
+            int new_youth = !json_object_get(vals, "youth_id");
             res = referral_open(c, p, vals, youth, now, &id, &e);
+            if (res == HV_OK && new_youth) /* pairs for review (docs/linkage.md) */
+                res = api_intake_pairs(c, vals, youth, now);
             if (res == HV_OK && key) {
                 store_val a[] = {SV_INTV(p->user_id), SV_TEXTV(key), SV_TEXTV(hash), SV_INTV(id),
                                  SV_INTV(now)};

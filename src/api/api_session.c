@@ -67,6 +67,7 @@ me_json(haven_app *app, const session_info *si, json_t **out)
         {"directory.read", ACT_READ, OBJ_DIRECTORY},
         {"directory.write", ACT_UPDATE, OBJ_DIRECTORY},
         {"sites.write", ACT_UPDATE, OBJ_SITE},
+        {"linkage.review", ACT_UPDATE, OBJ_LINKAGE},
     };
     for (size_t i = 0; i < sizeof perms / sizeof perms[0]; i++)
         if (policy_may_some(&si->p, perms[i].act, perms[i].obj))

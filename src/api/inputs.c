@@ -32,3 +32,17 @@ static const field_desc token_fields[] = {
     {"name", FT_TEXT, F_REQUIRED, 1, 80, NULL, NULL, "What the token is for"},
 };
 const record_desc input_token = {"token", NULL, token_fields, 1, NULL, 0};
+
+/* record linkage (issue #7): a reviewer's decision on a pair, an unmerge */
+static const char *const link_decisions[] = {"same", "different", "unsure", NULL};
+static const field_desc link_decision_fields[] = {
+    {"decision", FT_ENUM, F_REQUIRED, 0, 0, link_decisions, NULL,
+     "same (one person: merge), different (two people), unsure (leave for later)"},
+    {"reason", FT_TEXT, 0, 0, 500, NULL, NULL, "Why (kept with the decision)"},
+};
+const record_desc input_link_decision = {"link decision", NULL, link_decision_fields, 2, NULL, 0};
+
+static const field_desc link_undo_fields[] = {
+    {"reason", FT_TEXT, F_REQUIRED, 3, 500, NULL, NULL, "Why the merge is undone"},
+};
+const record_desc input_link_undo = {"unmerge", NULL, link_undo_fields, 1, NULL, 0};

@@ -13,5 +13,7 @@ extern const record_desc input_password_change;
 extern const record_desc input_password_reset;
 extern const record_desc input_totp_confirm;
 extern const record_desc input_token;
+extern const record_desc input_link_decision;
+extern const record_desc input_link_undo;
 
 #endif

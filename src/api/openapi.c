@@ -155,6 +155,10 @@ operation(const http_route *rt)
         {"GET", "/api/v1/youth/matches", "first_name", "query", "string", "first name"},
         {"GET", "/api/v1/youth/matches", "last_name", "query", "string", "last name"},
         {"GET", "/api/v1/youth/matches", "dob", "query", "string", "date of birth, YYYY-MM-DD"},
+        {"GET", "/api/v1/link/pairs", "status", "query", "string",
+         "pending (default), unsure, same, different or unmerged"},
+        {"POST", "/api/v1/link/scan", "auto", "query", "string",
+         "1: also merge pairs at or above the automatic-link probability (0.95)"},
         {"GET", "/api/v1/notifications", "unread", "query", "boolean", "only unread ones"},
         {"GET", "/api/v1/referrals/{id}/team/candidates", "role", "query", "string",
          "clinician, officer, site_staff, or member (the default: anyone active)"},
@@ -478,6 +482,7 @@ api_openapi(void)
     protocol_schemas(schemas);
     api_program_schemas(schemas);
     api_direditor_schemas(schemas);
+    api_linkage_schemas(schemas);
     json_object_set_new(schemas, "LoginInput", record_schema(&input_login, 1));
     json_object_set_new(schemas, "PasswordChange", record_schema(&input_password_change, 1));
     json_object_set_new(schemas, "PasswordReset", record_schema(&input_password_reset, 1));

@@ -97,6 +97,11 @@ static const rule rules[] = {
     {ROLE(DIRECTORY_EDITOR), OBJ_SITE, R | U, SC_ANY, 0},
     {ROLE(ADMINISTRATOR), OBJ_SITE, R | C | U, SC_ANY, 0},
     {ROLE(SITE_STAFF), OBJ_SITE, R, SC_SELF, 0},
+
+    /* record linkage (issue #7): supervisors and administrators review
+     * uncertain pairs of youth records side by side, merge and unmerge;
+     * suggestions at intake follow OBJ_CASE create */
+    {ROLE(SUPERVISOR) | ROLE(ADMINISTRATOR), OBJ_LINKAGE, R | U, SC_ANY, 0},
 };
 
 #define NRULES (sizeof rules / sizeof rules[0])
@@ -165,8 +170,8 @@ const char *
 policy_object_name(policy_object obj)
 {
     static const char *const names[OBJ__MAX] = {
-        "agency",    "station", "user",   "audit",  "clock",   "case", "aggregate",
-        "directory", "beds",    "arrest", "oncall", "program", "site",
+        "agency",    "station", "user",   "audit",  "clock",   "case",    "aggregate",
+        "directory", "beds",    "arrest", "oncall", "program", "site",    "linkage",
     };
     return obj < OBJ__MAX ? names[obj] : "unknown";
 }

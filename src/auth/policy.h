@@ -26,6 +26,7 @@ typedef enum policy_object {
     OBJ_ONCALL,    /* the on-call lists (by agency) */
     OBJ_PROGRAM,   /* the expansion and deliverables trackers */
     OBJ_SITE,      /* Safe Youth Zone sites: who staffs them */
+    OBJ_LINKAGE,   /* the review queue: which youth records are one person */
     OBJ__MAX
 } policy_object;
 

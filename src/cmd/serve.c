@@ -14,6 +14,7 @@
 #include "report/outcomes.h"
 #include "notify/deliver.h"
 #include "protocol/scheduler.h"
+#include "protocol/suggest.h"
 #include "protocol/watchdog.h"
 #include "cmd/cmd.h"
 #include "core/clock.h"
@@ -212,6 +213,8 @@ cmd_serve(int argc, char **argv)
     }
     /* the outcomes rollup into memory, beside the first requests */
     (void)outcomes_warm(app.outcomes, app.st);
+    /* the known youth into memory for suggestions at intake (docs/linkage.md) */
+    (void)suggest_start(app.st, app.keys);
     atomic_store(&app.ready, 1);
     log_event(LOG_INFO, "listening",
               json_pack("{s:s, s:s, s:s, s:b, s:b, s:I}", "addr", http_address(app.http), "version",
@@ -230,6 +233,7 @@ cmd_serve(int argc, char **argv)
     deliver_stop();
     api_events_stop();
     http_stop(app.http, 10000);
+    suggest_stop();
     outcomes_free(app.outcomes);
     store_close(app.st);
     crypt_free(app.keys);

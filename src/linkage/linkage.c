@@ -496,6 +496,44 @@ out:
     return HV_OK;
 }
 
+hv_result
+lk_match_scan(const lk_data *tf, const lk_data *d, const lk_model *model, const lk_input *query,
+              double min_p, lk_hit *hits, size_t max, size_t *n, hv_err *e)
+{
+    *n = 0;
+    if (!tf->indexed)
+        return hv_fail(e, HV_ERR_UNAVAILABLE, NULL, "the records are not indexed yet");
+    lk_data *q = lk_data_new(tf->as_of_year);
+    if (!q || lk_data_add(q, query, e) != HV_OK) {
+        lk_data_free(q);
+        return hv_fail(e, HV_ERR_NOMEM, NULL, "out of memory matching a record");
+    }
+    lk_rec *qr = &q->recs[0];
+    q->u_exact[F_FIRST] = tf->u_exact[F_FIRST];
+    q->u_exact[F_LAST] = tf->u_exact[F_LAST];
+    lk_rec_tf(tf, qr);
+    double w_min = lk_weight_of(min_p);
+    for (size_t i = 0; i < d->n; i++) {
+        uint8_t lv[LK_FIELDS];
+        uint16_t p = lk_compare(q, qr, d, &d->recs[i], lv);
+        double w = lk_pair_weight(model, qr, p, lv);
+        if (w < w_min)
+            continue;
+        lk_hit h = {(uint32_t)i, (float)w, (float)lk_probability(w), p};
+        /* keep the best MAX, by weight, in HITS (insertion: MAX is small) */
+        size_t k = *n < max ? (*n)++ : max;
+        while (k > 0 && by_weight(&h, &hits[k - 1]) < 0) {
+            if (k < max)
+                hits[k] = hits[k - 1];
+            k--;
+        }
+        if (k < max)
+            hits[k] = h;
+    }
+    lk_data_free(q);
+    return HV_OK;
+}
+
 /* ---- evaluation ------------------------------------------------------- */
 
 typedef struct two {

@@ -183,6 +183,14 @@ hv_result lk_data_index(lk_data *d, const lk_options *o);
 hv_result lk_match(const lk_data *d, const lk_model *model, const lk_input *query, double min_p,
                    lk_hit *hits, size_t max, size_t *n, hv_err *e);
 
+/* Compares QUERY with every record of D, without an index (for a few
+ * thousand records added since TF was indexed), with the term frequencies
+ * of the indexed TF; the best MAX at or above MIN_P into HITS by weight
+ * (records are D's), *N their number. Reads only. */
+hv_result lk_match_scan(const lk_data *tf, const lk_data *d, const lk_model *model,
+                        const lk_input *query, double min_p, lk_hit *hits, size_t max, size_t *n,
+                        hv_err *e);
+
 /* Calls FN for every candidate pair of an indexed D once (each rule's new
  * pairs, in rule order), single-threaded; stops when FN returns non-zero.
  * For benchmarks that score the same pairs elsewhere. */

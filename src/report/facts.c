@@ -87,7 +87,7 @@ typedef struct range_ctx {
     store_conn *c;
     const crypt_keys *keys;
     int64_t seq, rows;
-    int64_t person; /* the last row's youth */
+    int64_t person; /* the last row's person: the youth's resolved person (migration 7) */
     hv_result r;
 } range_ctx;
 
@@ -150,7 +150,8 @@ clock_outcome(const clock_row *cr, int64_t *minutes)
 
 #define FACT_SELECT                                                                                \
     "SELECT r.id, r.encountered_at, r.identifying_agency_id, r.station_id, r.lead_agency_id, "     \
-    "r.youth_id, r.identified_how, r.initial_decision, r.status_72h, r.whereabouts, "              \
+    "COALESCE(y.person_id, r.youth_id), r.identified_how, r.initial_decision, r.status_72h, "      \
+    "r.whereabouts, "                                                                              \
     "CASE WHEN r.state = 'closed' THEN 1 ELSE 0 END, y.dob, y.estimated_age, y.gender FROM "       \
     "referral r JOIN youth y ON y.id = r.youth_id WHERE r.id BETWEEN ? AND ?"
 

@@ -683,6 +683,51 @@ const migration migrations[] = {
      "CREATE INDEX syz_staff_location ON syz_staff (location_id);\n"
      "ALTER TABLE referral ADD COLUMN staging_site_id {BIGINT} REFERENCES dir_location(id);\n",
      NULL, NULL},
+    /* 7 (issue #7, in haven): record linkage. A youth's person is
+     * youth.person_id (NULL: the youth is its own person); a merge moves
+     * every youth of one person to another and remembers each one's
+     * previous person_id, so an unmerge restores exactly the grouping
+     * before it. Nothing is deleted. Pairs a person should look at wait in
+     * link_pair (youth_a < youth_b). Matching keeps the names' plaintext in
+     * memory only: nothing here holds a name or a blocking key. */
+    {7, "record linkage: persons, the review queue, merges",
+     "ALTER TABLE youth ADD COLUMN person_id {BIGINT};\n"
+     "CREATE INDEX youth_person ON youth (person_id);\n"
+     "CREATE INDEX youth_updated ON youth (updated_at);\n"
+     "CREATE TABLE link_pair (\n"
+     "  id {ID},\n"
+     "  youth_a {BIGINT} NOT NULL REFERENCES youth(id),\n"
+     "  youth_b {BIGINT} NOT NULL REFERENCES youth(id),\n"
+     "  probability_ppm INTEGER NOT NULL,\n"
+     "  pattern TEXT NOT NULL,\n"
+     "  source TEXT NOT NULL,\n"
+     "  status TEXT NOT NULL,\n"
+     "  created_at {BIGINT} NOT NULL,\n"
+     "  decided_by {BIGINT} REFERENCES app_user(id),\n"
+     "  decided_at {BIGINT},\n"
+     "  reason TEXT,\n"
+     "  UNIQUE (youth_a, youth_b)\n"
+     ");\n"
+     "CREATE INDEX link_pair_status ON link_pair (status, probability_ppm);\n"
+     "CREATE TABLE link_merge (\n"
+     "  id {ID},\n"
+     "  pair_id {BIGINT} REFERENCES link_pair(id),\n"
+     "  person_id {BIGINT} NOT NULL,\n"
+     "  merged_by {BIGINT} NOT NULL REFERENCES app_user(id),\n"
+     "  merged_at {BIGINT} NOT NULL,\n"
+     "  reason TEXT,\n"
+     "  undone_by {BIGINT} REFERENCES app_user(id),\n"
+     "  undone_at {BIGINT},\n"
+     "  undo_reason TEXT\n"
+     ");\n"
+     "CREATE TABLE link_merge_member (\n"
+     "  merge_id {BIGINT} NOT NULL REFERENCES link_merge(id),\n"
+     "  youth_id {BIGINT} NOT NULL REFERENCES youth(id),\n"
+     "  old_person_id {BIGINT},\n"
+     "  PRIMARY KEY (merge_id, youth_id)\n"
+     ");\n"
+     "CREATE INDEX link_merge_member_youth ON link_merge_member (youth_id);\n",
+     NULL, NULL},
 };
 
 const int migrations_count = (int)(sizeof migrations / sizeof migrations[0]);

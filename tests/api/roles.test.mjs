@@ -181,8 +181,8 @@ describe('what an administrator may do', () => {
     assert.equal((await srv.get('/api/v1/audit', { admin: true })).status, 200);
     const me = await srv.get('/api/v1/me', { admin: true });
     assert.deepEqual(me.body.can.sort(), ['agencies.write', 'alerts.read', 'arrests.read', 'audit.read', 'beds.read',
-      'directory.read', 'directory.write', 'escalation.write', 'oncall.read', 'oncall.write', 'outcomes.read',
-      'program.read', 'program.write', 'sites.write', 'stations.write', 'users.read', 'users.write']);
+      'directory.read', 'directory.write', 'escalation.write', 'linkage.review', 'oncall.read', 'oncall.write',
+      'outcomes.read', 'program.read', 'program.write', 'sites.write', 'stations.write', 'users.read', 'users.write']);
   });
 
   it('/me tells the other roles what they may do', async () => {
@@ -191,7 +191,8 @@ describe('what an administrator may do', () => {
       'directory.read']);
     const s = await srv.session('supervisor');
     assert.deepEqual(s.user.can, ['users.read', 'referrals.board', 'tasks.read', 'beds.read', 'oncall.read', 'arrests.read',
-      'oncall.write', 'escalation.write', 'alerts.read', 'outcomes.read', 'program.read', 'directory.read']);
+      'oncall.write', 'escalation.write', 'alerts.read', 'outcomes.read', 'program.read', 'directory.read',
+      'linkage.review']);
     const a = await srv.session('analyst');
     assert.deepEqual(a.user.can, ['outcomes.read', 'program.read', 'program.write'],
       'analysts see aggregates and keep the trackers, no case data');

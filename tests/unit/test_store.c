@@ -20,6 +20,7 @@
 
 #include "unit_util.h"
 
+#include "store/migrations.h"
 #include "store/store.h"
 
 typedef struct fixture {
@@ -131,7 +132,9 @@ test_migrations_idempotent(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(store_query_int(c, "SELECT COUNT(*) FROM schema_migrations", NULL, 0, &n),
                      HV_OK);
-    assert_int_equal(n, store_latest_version());
+    /* one row per migration (numbers are reserved per branch, so they may
+     * have gaps: 7 can land before 6) */
+    assert_int_equal(n, migrations_count);
     store_release(c);
 }
 
@@ -148,7 +151,7 @@ test_migrate_fresh_and_reopen(void **state)
     assert_non_null(mkdtemp(fresh));
     assert_int_equal(store_open(fresh, NULL, &st), HV_OK);
     assert_int_equal(store_migrate(st, &applied), HV_OK);
-    assert_int_equal(applied, store_latest_version());
+    assert_int_equal(applied, migrations_count);
     store_close(st);
     /* reopening finds it up to date */
     assert_int_equal(store_open(fresh, NULL, &st), HV_OK);

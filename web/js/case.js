@@ -249,6 +249,31 @@ function renderYouth(d) {
   ]);
 }
 
+/* Other youth records of the same person ("also known as", merged by a
+ * reviewer on /review): GET /api/v1/youth/{id}/linked, once per youth. */
+async function renderLinked(d) {
+  const youthId = d.referral.youth_id;
+  if (!youthId || state.linkedFor === youthId) return;
+  state.linkedFor = youthId;
+  let data;
+  try {
+    data = await get(`/api/v1/youth/${encodeURIComponent(youthId)}/linked`);
+  } catch {
+    return; /* a hint beside the case, not the case */
+  }
+  const items = (data && data.items) || [];
+  $('#linked-list').replaceChildren(...items.map((y) => {
+    const name = [y.first_name, y.last_name].filter(Boolean).join(' ') || 'Name not known';
+    const refs = (y.referrals || []).map((r) => el('a', { href: `/case?id=${encodeURIComponent(r.id)}` }, r.number));
+    return el('li', { dataset: { youthId: String(y.youth_id) } },
+      `${name}${y.aliases ? ` (also ${y.aliases})` : ''}`,
+      refs.length ? [' · ', ...refs.flatMap((a, i) => (i ? [', ', a] : [a]))] : null,
+      y.other_referrals ? el('span', { class: 'muted' }, ` · ${y.other_referrals} referrals you may not open`) : null,
+      data.can_review && y.merge_id ? [' · ', el('a', { href: '/review?status=same' }, 'review the merge')] : null);
+  }));
+  $('#linked').hidden = items.length === 0;
+}
+
 function renderIntake(d) {
   const r = d.referral;
   dl($('#intake'), [
@@ -516,6 +541,7 @@ function render(d) {
   renderActions(d);
   renderClocks(d);
   renderYouth(d);
+  renderLinked(d);
   renderIntake(d);
   renderTeam(d);
   renderMdt(d);

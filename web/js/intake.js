@@ -2,9 +2,11 @@
  * intake.js - /intake, the CSEC Expedited Form (POST /api/v1/referrals).
  *
  * Built for speed at 2 a.m.: the required fields first, the time prefilled,
- * Enter sends. While a name and a date of birth are typed, youth haven has
- * met before are offered (GET /api/v1/youth/matches); attaching sends
- * youth_id instead of the youth's details. Every send carries the same
+ * Enter sends. While the youth's names, aliases and date of birth are
+ * typed, youth haven may have met before are offered by record linkage
+ * (POST /api/v1/youth/suggestions: nicknames, typos, swapped dates; the
+ * names travel in the body, never in a URL); "This is the same youth" sends
+ * youth_id instead of the youth's details, "Not this youth" hides one. Every send carries the same
  * Idempotency-Key, made once when the form loads, so a double click or a
  * retry after a dropped connection opens one referral, not two.
  */
@@ -24,6 +26,7 @@ const state = {
   stations: [],
   youthId: null,
   matchSeq: 0,
+  dismissed: new Set(), /* youth the worker said are not this one */
   idempotencyKey: newKey(),
 };
 
@@ -74,13 +77,23 @@ function routingPreview() {
 
 /* ---- youth haven has met before ---------------------------------------- */
 
+/* What the worker has typed about the youth, for POST /api/v1/youth/suggestions
+ * (names go in the body, never in a URL); null until there is a name. */
 function matchQuery() {
   const f = $('#intake-form').elements;
-  const first = f.first_name.value.trim();
-  const last = f.last_name.value.trim();
-  const dob = f.dob.value;
-  return first && last && /^\d{4}-\d{2}-\d{2}$/.test(dob) ? { first, last, dob } : null;
+  const q = {
+    first_name: f.first_name.value.trim() || undefined,
+    last_name: f.last_name.value.trim() || undefined,
+    aliases: f.aliases.value.trim() || undefined,
+    dob: /^\d{4}-\d{2}-\d{2}$/.test(f.dob.value) ? f.dob.value : undefined,
+    estimated_age: f.estimated_age.value.trim() ? Number(f.estimated_age.value) : undefined,
+    gender: f.gender.value || undefined,
+  };
+  for (const k of Object.keys(q)) if (q[k] === undefined) delete q[k];
+  return q.first_name || q.last_name || q.aliases ? q : null;
 }
+
+const percent = (p) => `${Math.round(p * 100)}%`;
 
 async function findMatches() {
   const q = matchQuery();
@@ -91,26 +104,37 @@ async function findMatches() {
   }
   let data;
   try {
-    data = await get(`/api/v1/youth/matches?first_name=${encodeURIComponent(q.first)}&last_name=${encodeURIComponent(q.last)}&dob=${encodeURIComponent(q.dob)}`);
+    data = await post('/api/v1/youth/suggestions', q);
   } catch {
     return; /* a hint, not a step: the referral can be sent without it */
   }
   if (seq !== state.matchSeq) return;
-  const items = (data && data.items) || [];
+  const items = ((data && data.items) || []).filter((m) => !state.dismissed.has(m.youth_id));
   $('#match-list').replaceChildren(...items.map((m) => {
+    const refs = m.referrals || [];
+    const first = refs[0];
     const bits = [
-      m.referral_count === 1 ? '1 earlier referral' : `${m.referral_count} earlier referrals`,
-      m.last_referral_number ? `last ${m.last_referral_number}` : null,
+      `${percent(m.probability)} likely the same youth`,
+      refs.length === 1 ? '1 earlier referral' : `${refs.length} earlier referrals`,
+      first ? `last ${first.number} on ${first.date}` : null,
+      m.other_referrals ? `${m.other_referrals} more you cannot open` : null,
       m.estimated_age ? `about ${m.estimated_age}` : null,
       m.gender ? options('gender').find((g) => g.value === m.gender)?.label || m.gender : null,
     ].filter(Boolean).join(', ');
+    const label = first ? first.number : 'an earlier referral';
     return el('li', { class: 'match', dataset: { youthId: String(m.youth_id) } },
       el('span', {}, bits),
+      el('ul', { class: 'match-reasons' }, ...(m.reasons || []).map((r) => el('li', {}, r))),
       el('button', {
         type: 'button', class: 'btn btn-small',
-        'aria-label': `Attach to the youth of ${m.last_referral_number || 'an earlier referral'}`,
-        onclick: () => attach(m),
-      }, 'Attach to this youth'));
+        'aria-label': `Attach to the youth of ${label}`,
+        onclick: () => attach({ youth_id: m.youth_id, last_referral_number: first && first.number }),
+      }, 'This is the same youth'),
+      el('button', {
+        type: 'button', class: 'btn btn-secondary btn-small',
+        'aria-label': `Not the youth of ${label}`,
+        onclick: () => { state.dismissed.add(m.youth_id); findMatches(); },
+      }, 'Not this youth'));
   }));
   $('#matches').hidden = items.length === 0;
 }
@@ -276,7 +300,7 @@ async function main() {
 
   $('#identifying_agency_id').addEventListener('change', fillStations);
   const lookUp = debounce(findMatches, 350);
-  for (const name of ['first_name', 'last_name', 'dob']) {
+  for (const name of ['first_name', 'last_name', 'aliases', 'dob', 'estimated_age', 'gender']) {
     form.elements[name].addEventListener('input', lookUp);
     form.elements[name].addEventListener('change', lookUp);
   }

@@ -16,6 +16,7 @@ export const NAV = [
   { href: '/oncall', label: 'On call', can: 'oncall.read' },
   { href: '/outcomes', label: 'Outcomes', can: 'outcomes.read' },
   { href: '/board-report', label: 'Board report', can: 'outcomes.read' },
+  { href: '/review', label: 'Review records', can: 'linkage.review' },
   { href: '/expansion', label: 'Expansion', can: 'program.read' },
   { href: '/deliverables', label: 'Deliverables', can: 'program.read' },
   { href: '/directory', label: 'Services directory', can: 'directory.read' },
