@@ -43,6 +43,7 @@
 #define MAX_PARAMS 1000
 #define BYTEAOID   17
 #define INT8OID    20
+#define TEXTOID    25
 
 typedef struct pg_stmt {
     char *key; /* the caller's SQL text, then NUL, then the kinds of the values */
@@ -285,7 +286,7 @@ pg_release(store_conn *c)
 /* Maps a failed result (or a NULL one) to hv_result; logs what is not a
  * plain constraint conflict. */
 static hv_result
-pg_error(store_conn *c, PGresult *res)
+pg_error(store_conn *c, PGresult *res, const char *sql)
 {
     store *st = c->st;
     if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
@@ -307,9 +308,12 @@ pg_error(store_conn *c, PGresult *res)
         }
     }
     atomic_fetch_add(&st->errors, 1);
+    /* the statement's text has '?' or $n for values: no personal data */
+    char head[160];
+    snprintf(head, sizeof head, "%s", sql ? sql : "");
     log_event(LOG_ERROR, "database error",
-              json_pack("{s:s, s:s}", "code", state ? state : "?", "error",
-                        res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg)));
+              json_pack("{s:s, s:s, s:s}", "code", state ? state : "?", "error",
+                        res ? PQresultErrorMessage(res) : PQerrorMessage(c->pg), "sql", head));
     return HV_ERR_DB;
 }
 
@@ -321,7 +325,7 @@ run_simple(store_conn *c, const char *sql)
         fprintf(stderr, "sql %s %s\n", c->writer ? "w" : "r", sql);
     PGresult *res = PQexec(c->pg, sql);
     ExecStatusType s = PQresultStatus(res);
-    hv_result r = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? HV_OK : pg_error(c, res);
+    hv_result r = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? HV_OK : pg_error(c, res, sql);
     PQclear(res);
     return r;
 }
@@ -432,9 +436,35 @@ conn_prepare(store_conn *c, const char *sql, const char *kinds, pg_stmt **out)
     snprintf(name, sizeof name, "h%d", id);
     if (c->st->trace)
         fprintf(stderr, "sql %s prepare %s\n", c->writer ? "w" : "r", text);
+    /* a failed PREPARE aborts the transaction it is in: guard it */
+    int sp = c->in_tx;
+    if (sp && run_simple(c, "SAVEPOINT hv_prep") != HV_OK) {
+        free(text);
+        return HV_ERR_DB;
+    }
     PGresult *res = PQprepare(c->pg, name, text, n, types);
-    hv_result r = PQresultStatus(res) == PGRES_COMMAND_OK ? HV_OK : pg_error(c, res);
+    /* a text or NULL value where nothing gives its type (SELECT ?, ? IS
+     * NULL): the server names it; say text, as SQLite would take it */
+    for (int tries = 0; tries < n && PQresultStatus(res) != PGRES_COMMAND_OK; tries++) {
+        const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+        const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char *dollar = msg ? strchr(msg, '$') : NULL;
+        long k = dollar ? strtol(dollar + 1, NULL, 10) : 0;
+        if (!state || strcmp(state, "42P18") != 0 || k < 1 || k > n || types[k - 1] != 0)
+            break;
+        types[k - 1] = TEXTOID;
+        PQclear(res);
+        if (sp)
+            (void)run_simple(c, "ROLLBACK TO SAVEPOINT hv_prep");
+        res = PQprepare(c->pg, name, text, n, types);
+    }
+    hv_result r = PQresultStatus(res) == PGRES_COMMAND_OK ? HV_OK : pg_error(c, res, sql);
     PQclear(res);
+    if (sp && PQstatus(c->pg) == CONNECTION_OK) {
+        if (r != HV_OK)
+            (void)run_simple(c, "ROLLBACK TO SAVEPOINT hv_prep");
+        (void)run_simple(c, "RELEASE SAVEPOINT hv_prep");
+    }
     free(text);
     if (r != HV_OK)
         return r;
@@ -538,7 +568,7 @@ run(store_conn *c, const char *sql, const store_val *args, int nargs, PGresult *
     *res = PQexecPrepared(c->pg, name, s->nparams, values, lengths, formats, 0);
     ExecStatusType es = PQresultStatus(*res);
     if (es != PGRES_COMMAND_OK && es != PGRES_TUPLES_OK) {
-        r = pg_error(c, *res);
+        r = pg_error(c, *res, sql);
         PQclear(*res);
         *res = NULL;
         if (sp && PQstatus(c->pg) == CONNECTION_OK) {
@@ -679,7 +709,7 @@ pg_commit(store_conn *c)
         fprintf(stderr, "sql w COMMIT\n");
     PGresult *res = PQexec(c->pg, "COMMIT");
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        r = pg_error(c, res);
+        r = pg_error(c, res, "COMMIT");
     else if (strcmp(PQcmdStatus(res), "COMMIT") != 0)
         r = HV_ERR_DB; /* the server rolled it back */
     PQclear(res);
