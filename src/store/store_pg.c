@@ -140,11 +140,11 @@ conn_ensure(store_conn *c)
         return HV_ERR_UNAVAILABLE;
     }
     PQsetNoticeProcessor(c->pg, notice_ignore, NULL);
-    char set[160];
+    char set[200];
     snprintf(set, sizeof set,
              "SET synchronous_commit = on; SET lock_timeout = %d; SET client_min_messages = "
-             "warning",
-             st->opt.busy_timeout_ms);
+             "warning; SET default_transaction_read_only = %s",
+             st->opt.busy_timeout_ms, c->writer ? "off" : "on"); /* readers read only */
     PGresult *res = PQexec(c->pg, set);
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
