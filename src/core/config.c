@@ -355,7 +355,8 @@ config_describe(const haven_config *cfg, void (*emit)(const char *line, void *ct
         switch (k->type) {
         case CONF_STR:
             /* secrets are never printed, only whether they are set */
-            if ((strstr(k->name, "password") || strstr(k->name, "token")) &&
+            if ((strstr(k->name, "password") || strstr(k->name, "token") ||
+                 strcmp(k->name, "url") == 0 /* [database] url may hold a password */) &&
                 strcmp(k->name, "password_cost") != 0 && *field)
                 snprintf(line, sizeof line, "%s = (set, not shown)", k->name);
             else
