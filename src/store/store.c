@@ -97,6 +97,15 @@ store_query(store_conn *c, const char *sql, const store_val *args, int nargs, st
     return OPS(c)->query(c, sql, args, nargs, fn, ctx);
 }
 
+hv_result
+store_ids_follow(store_conn *c, const char *table)
+{
+    for (const char *p = table; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_'))
+            return HV_ERR_INVALID;
+    return OPS(c)->ids_follow ? OPS(c)->ids_follow(c, table) : HV_OK;
+}
+
 static hv_result
 query_int_row(void *ctx, const store_row *row)
 {

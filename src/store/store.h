@@ -96,6 +96,11 @@ hv_result store_exec(store_conn *c, const char *sql, const store_val *args, int 
 /* Runs a query, calling FN for each row (FN may be NULL to just run it). */
 hv_result store_query(store_conn *c, const char *sql, const store_val *args, int nargs,
                       store_row_fn fn, void *ctx);
+/* Explicit ids were written into TABLE's id column (bulk generators do):
+ * make the ids the database assigns from now on follow the largest one.
+ * PostgreSQL moves the table's sequence; SQLite needs nothing. TABLE is a
+ * name from the code (letters and '_'), never input. */
+hv_result store_ids_follow(store_conn *c, const char *table);
 /* Runs a query expected to give one integer (count, id); HV_ERR_NOTFOUND if no row. */
 hv_result store_query_int(store_conn *c, const char *sql, const store_val *args, int nargs,
                           int64_t *out);

@@ -25,6 +25,7 @@ typedef struct store_ops {
                       int64_t *changes);
     hv_result (*query)(store_conn *c, const char *sql, const store_val *args, int nargs,
                        store_row_fn fn, void *ctx);
+    hv_result (*ids_follow)(store_conn *c, const char *table); /* NULL: nothing to do */
     /* Runs a migration script (several statements, dialect tokens unexpanded). */
     hv_result (*script)(store_conn *c, const char *text);
     int (*row_columns)(const store_row *r);

@@ -632,6 +632,17 @@ pg_exec(store_conn *c, const char *sql, const store_val *args, int nargs, int64_
 }
 
 static hv_result
+pg_ids_follow(store_conn *c, const char *table)
+{
+    char sql[400];
+    snprintf(sql, sizeof sql,
+             "SELECT setval(pg_get_serial_sequence('%s', 'id'), GREATEST(COALESCE(MAX(id), 0), "
+             "1), COALESCE(MAX(id), 0) > 0) FROM %s",
+             table, table);
+    return pg_query(c, sql, NULL, 0, NULL, NULL);
+}
+
+static hv_result
 pg_script(store_conn *c, const char *text)
 {
     char *sql = store_expand(text, pg_tokens);
@@ -874,6 +885,7 @@ const store_ops store_pg_ops = {
     .exec = pg_exec,
     .query = pg_query,
     .script = pg_script,
+    .ids_follow = pg_ids_follow,
     .row_columns = pg_row_columns,
     .row_name = pg_row_name,
     .row_isnull = pg_row_isnull,
