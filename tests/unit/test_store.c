@@ -573,6 +573,50 @@ test_many_statements_cached(void **state)
     store_release(c);
 }
 
+static hv_result
+grab_text(void *ctx, const store_row *row)
+{
+    snprintf(ctx, 32, "%s", store_row_text(row, 0) ? store_row_text(row, 0) : "(null)");
+    return HV_OK;
+}
+
+/* Values whose type only the context gives, a comparison read as an
+ * integer, and explicit ids followed by assigned ones: the same on both
+ * backends. */
+static void
+test_portable_values(void **state)
+{
+    fixture *f = *state;
+    store_conn *c;
+    int64_t v = -1;
+    char text[32] = "";
+    assert_int_equal(store_read(f->st, &c), HV_OK);
+    store_val null1[] = {SV_NULLV};
+    assert_int_equal(
+        store_query_int(c, "SELECT CASE WHEN ? IS NULL THEN 1 ELSE 0 END", null1, 1, &v), HV_OK);
+    assert_int_equal(v, 1);
+    store_val t1[] = {SV_TEXTV("abc")};
+    assert_int_equal(store_query(c, "SELECT ?", t1, 1, grab_text, text), HV_OK);
+    assert_string_equal(text, "abc");
+    assert_int_equal(store_query_int(c, "SELECT (2 > 1)", NULL, 0, &v), HV_OK);
+    assert_int_equal(v, 1);
+    store_val big[] = {SV_INTV(1700000000000LL)};
+    assert_int_equal(store_query_int(c, "SELECT ? + 1", big, 1, &v), HV_OK);
+    assert_int_equal(v, 1700000000001LL);
+    store_release(c);
+
+    assert_int_equal(store_begin(f->st, &c), HV_OK);
+    assert_int_equal(
+        store_exec(c, "INSERT INTO t (id, name) VALUES (100, 'chosen')", NULL, 0, NULL), HV_OK);
+    assert_int_equal(store_ids_follow(c, "t"), HV_OK);
+    assert_int_equal(store_ids_follow(c, "t; DROP TABLE t"), HV_ERR_INVALID);
+    assert_int_equal(
+        store_query_int(c, "INSERT INTO t (name) VALUES ('assigned') RETURNING id", NULL, 0, &v),
+        HV_OK);
+    assert_int_equal(v, 101);
+    assert_int_equal(store_commit(c), HV_OK);
+}
+
 int main(void);
 
 /* ---- group commit ---------------------------------------------------------------- */
@@ -719,6 +763,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_sql_counts_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_stops_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_statements_cached, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_portable_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_visible_on_return, setup, teardown),
     };
