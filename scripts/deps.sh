@@ -27,7 +27,7 @@ haven_deps() (
     # Debian packages. libcmocka-dev is in run's list too: CMakeLists.txt
     # requires cmocka at configure time, so a plain build needs it.
     local -a run_pkgs=(build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev
-        libsodium-dev libinih-dev libsqlite3-dev libgnutls28-dev libcurl4-openssl-dev
+        libsodium-dev libinih-dev libsqlite3-dev libpq-dev libgnutls28-dev libcurl4-openssl-dev
         sqlite3 ca-certificates libcmocka-dev tzdata libical-dev libxlsxwriter-dev libcsv-dev)
     local -a test_pkgs=(libcmocka-dev chromium postgresql python3-aiosmtpd openssl)
     # bench/http.sh also uses curl and Debian's python3; bench/sse.mjs node.

@@ -22,6 +22,9 @@ int cmd_link(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 
+/* --database URL given on the command line (kept, not copied): it comes
+ * before $HAVEN_DATABASE_URL and the config file's [database] url. */
+void cmd_set_database(const char *url);
 /* --data, else $HAVEN_DATA, else ./var. */
 const char *cmd_data_dir(const char *given);
 /* Opens the key file and the database in DIR and applies migrations. With
@@ -33,7 +36,8 @@ int cmd_open(const char *dir, const haven_config *cfg, int create, store **st, c
 void cmd_password_cost(const haven_config *cfg);
 /* Reads one line (without its newline) from stdin into OUT. */
 int cmd_read_line(char *out, size_t outsz);
-/* Parses --data DIR and --help for a command whose only option is --data;
+/* Parses --data DIR, --database URL and --help for a command whose only
+ * options are those;
  * returns the index of the first other argument, or -1 with the exit
  * status in *RC (--help printed USAGE, a bad option printed it to stderr). */
 int cmd_data_only(int argc, char **argv, const char *usage, const char **data, int *rc);

@@ -16,6 +16,41 @@
 void record_set_keys(const crypt_keys *k);
 void referral_set_keys(const crypt_keys *k);
 
+/* The one --database URL of this run (see cmd.h). */
+static const char *database_flag;
+
+void
+cmd_set_database(const char *url)
+{
+    database_flag = url;
+}
+
+/* The PostgreSQL URL to use: --database, else $HAVEN_DATABASE_URL, else the
+ * config's [database] url when its backend is postgres; NULL for SQLite.
+ * *BAD gets a message when the settings contradict each other. */
+static const char *
+database_url(const haven_config *cfg, const char **bad)
+{
+    *bad = NULL;
+    const char *url = database_flag;
+    if (!url || !*url)
+        url = getenv("HAVEN_DATABASE_URL");
+    if (url && *url) {
+        if (!store_url_is_postgres(url))
+            *bad = "the database URL must start with postgresql://";
+        return url;
+    }
+    if (!cfg || strcmp(cfg->db_backend, "sqlite") == 0)
+        return NULL;
+    if (strcmp(cfg->db_backend, "postgres") != 0) {
+        *bad = "[database] backend must be sqlite or postgres";
+        return NULL;
+    }
+    if (!store_url_is_postgres(cfg->db_url))
+        *bad = "[database] backend = postgres needs [database] url = postgresql://...";
+    return cfg->db_url;
+}
+
 const char *
 cmd_data_dir(const char *given)
 {
@@ -46,7 +81,13 @@ cmd_open(const char *dir, const haven_config *cfg, int create, store **st, crypt
         fprintf(stderr, "haven: libsodium failed to start\n");
         return 1;
     }
-    if (!create) {
+    const char *bad;
+    const char *url = database_url(cfg, &bad);
+    if (bad) {
+        fprintf(stderr, "haven: %s\n", bad);
+        return 1;
+    }
+    if (!create && !url) {
         char db[4096];
         struct stat sb;
         snprintf(db, sizeof db, "%s/haven.db", dir);
@@ -77,10 +118,15 @@ cmd_open(const char *dir, const haven_config *cfg, int create, store **st, crypt
         .readers = cfg ? (int)cfg->db_readers : 8,
         .busy_timeout_ms = cfg ? (int)cfg->db_busy_timeout_ms : 5000,
         .synchronous_full = cfg ? cfg->db_synchronous_full : 1,
+        .url = url,
     };
     r = store_open(dir, &opt, st);
     if (r != HV_OK) {
-        fprintf(stderr, "haven: cannot open the database in '%s': %s\n", dir, hv_strerror(r));
+        if (url) /* never the URL itself: it may hold a password */
+            fprintf(stderr, "haven: cannot open the PostgreSQL database: %s (see the log above)\n",
+                    hv_strerror(r));
+        else
+            fprintf(stderr, "haven: cannot open the database in '%s': %s\n", dir, hv_strerror(r));
         crypt_free(*keys);
         return 1;
     }
@@ -120,14 +166,17 @@ cmd_data_only(int argc, char **argv, const char *usage, const char **data, int *
 {
     static const struct option opts[] = {
         {"data", required_argument, NULL, 'd'},
+        {"database", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "d:D:h", opts, NULL)) != -1) {
         if (ch == 'd') {
             *data = optarg;
+        } else if (ch == 'D') {
+            cmd_set_database(optarg);
         } else {
             fputs(usage, ch == 'h' ? stdout : stderr);
             *rc = ch == 'h' ? 0 : 2;

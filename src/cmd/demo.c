@@ -431,21 +431,21 @@ int
 cmd_demo(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"scale", required_argument, NULL, 'n'},
-        {"seed", required_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},  {"database", required_argument, NULL, 'D'},
+        {"scale", required_argument, NULL, 'n'}, {"seed", required_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     const char *data = NULL;
     long long scale = 0;
     unsigned long long seed = 1;
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "d:D:h", opts, NULL)) != -1) {
         char *end = NULL;
         if (ch == 'd') {
             data = optarg;
+        } else if (ch == 'D') {
+            cmd_set_database(optarg);
         } else if (ch == 'n' && (scale = strtoll(optarg, &end, 10)) >= 1 &&
                    scale <= DEMO_SCALE_MAX && *end == '\0') {
             continue;
@@ -457,7 +457,7 @@ cmd_demo(int argc, char **argv)
             if (ch == 'n' || ch == 's')
                 fprintf(stderr, "haven: demo: '%s' is not a valid %s\n", optarg,
                         ch == 'n' ? "number of referrals (1 to 20000000)" : "seed");
-            fputs("usage: haven demo [--data DIR] [--scale N [--seed S]]\n\n"
+            fputs("usage: haven demo [--data DIR] [--database URL] [--scale N [--seed S]]\n\n"
                   "Creates a database with Los Angeles County's stations and agencies and one\n"
                   "synthetic demo user per role (password $HAVEN_DEMO_PASSWORD, "
                   "default\n" DEMO_PASSWORD

@@ -1189,6 +1189,10 @@ write_batch(gen *g, int64_t from, int64_t to)
         r = next_id(g->c, "SELECT COALESCE(MAX(id), 0) + 1 FROM appointment", &g->next_appt);
     for (int64_t i = from; r == HV_OK && i < to; i++)
         r = one_referral(g, i);
+    /* the ids above were chosen here: later ones follow them (PostgreSQL) */
+    static const char *const chosen[] = {"youth", "referral", "mdt_meeting", "appointment"};
+    for (size_t t = 0; r == HV_OK && t < sizeof chosen / sizeof chosen[0]; t++)
+        r = store_ids_follow(g->c, chosen[t]);
     if (r == HV_OK)
         return store_commit(g->c);
     store_rollback(g->c);

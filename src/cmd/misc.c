@@ -42,7 +42,7 @@ open_data(const char *data, int create, store **st, crypt_keys **keys)
 int
 cmd_migrate(int argc, char **argv)
 {
-    static const char usage[] = "usage: haven migrate [--data DIR]\n\n"
+    static const char usage[] = "usage: haven migrate [--data DIR] [--database URL]\n\n"
                                 "Applies every schema migration not yet applied, each in its own\n"
                                 "transaction, and prints the schema version.\n";
     const char *data = NULL;

@@ -21,11 +21,13 @@
 #include "core/log.h"
 
 static const char serve_usage[] =
-    "usage: haven serve [--data DIR] [--listen ADDR:PORT] [--config FILE] [--web DIR]\n"
-    "                   [--test-clock]\n"
+    "usage: haven serve [--data DIR] [--database URL] [--listen ADDR:PORT] [--config FILE]\n"
+    "                   [--web DIR] [--test-clock]\n"
     "\n"
     "Serves haven over HTTP (or HTTPS when tls_cert and tls_key are set).\n"
     "  --data DIR          database and key file (default ./var, or $HAVEN_DATA)\n"
+    "  --database URL      a PostgreSQL database, postgresql://... (or $HAVEN_DATABASE_URL,\n"
+    "                      or [database] url); the key file stays in the data directory\n"
     "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080, or $HAVEN_LISTEN);\n"
     "                      port 0 picks a free port, logged in the \"listening\" line\n"
     "  --config FILE       INI settings; `haven help config` lists every key\n"
@@ -64,21 +66,21 @@ int
 cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"data", required_argument, NULL, 'd'},
-        {"listen", required_argument, NULL, 'l'},
-        {"config", required_argument, NULL, 'c'},
-        {"web", required_argument, NULL, 'w'},
-        {"test-clock", no_argument, NULL, 't'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},   {"database", required_argument, NULL, 'D'},
+        {"listen", required_argument, NULL, 'l'}, {"config", required_argument, NULL, 'c'},
+        {"web", required_argument, NULL, 'w'},    {"test-clock", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
     };
     const char *data = NULL, *listen = NULL, *config = NULL, *web = NULL;
     int test_clock = 0, ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "d:l:c:w:th", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "d:D:l:c:w:th", opts, NULL)) != -1) {
         switch (ch) {
         case 'd':
             data = optarg;
+            break;
+        case 'D':
+            cmd_set_database(optarg);
             break;
         case 'l':
             listen = optarg;

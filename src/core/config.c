@@ -76,6 +76,10 @@ static const conf_key conf_keys[] = {
         "wait this long for a lock"),
     BOOL("database", "synchronous_full", db_synchronous_full, "true",
          "fsync every commit (survives power loss, not only crashes)"),
+    STR("database", "backend", db_backend, "sqlite",
+        "sqlite (a file in the data directory) or postgres (needs url)"),
+    STR("database", "url", db_url, "",
+        "PostgreSQL connection URL, postgresql://user@host:port/dbname (docs/postgresql.md)"),
     STR("county", "timezone", timezone, "America/Los_Angeles",
         "time zone of the times in notifications (a tz database name)"),
     NUM("report", "suppression_threshold", suppression_threshold, 2, 1000, "11",
@@ -351,7 +355,8 @@ config_describe(const haven_config *cfg, void (*emit)(const char *line, void *ct
         switch (k->type) {
         case CONF_STR:
             /* secrets are never printed, only whether they are set */
-            if ((strstr(k->name, "password") || strstr(k->name, "token")) &&
+            if ((strstr(k->name, "password") || strstr(k->name, "token") ||
+                 strcmp(k->name, "url") == 0 /* [database] url may hold a password */) &&
                 strcmp(k->name, "password_cost") != 0 && *field)
                 snprintf(line, sizeof line, "%s = (set, not shown)", k->name);
             else

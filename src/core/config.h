@@ -38,6 +38,8 @@ typedef struct haven_config {
     long db_readers;
     long db_busy_timeout_ms;
     int db_synchronous_full;
+    char db_backend[16];
+    char db_url[512];
     /* [county] */
     char timezone[64];
     /* [report] */

@@ -59,7 +59,9 @@ const migration migrations[] = {
      "  expires_at {BIGINT} NOT NULL,\n"
      "  revoked INTEGER NOT NULL DEFAULT 0\n"
      ");\n"
-     "CREATE INDEX session_user ON session (user_id);\n"
+     /* quoted: SESSION_USER is a keyword in PostgreSQL (the same index on
+      * SQLite, so this edit of a published step changes nothing there) */
+     "CREATE INDEX \"session_user\" ON session (user_id);\n"
      "CREATE TABLE api_token (\n"
      "  id {ID},\n"
      "  user_id {BIGINT} NOT NULL REFERENCES app_user(id) ON DELETE CASCADE,\n"
@@ -99,7 +101,15 @@ const migration migrations[] = {
      "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;\n"
      "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log\n"
      "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;\n",
-     NULL},
+     /* PostgreSQL: the same refusal as a plpgsql trigger (TRUNCATE too) */
+     "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+     "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;\n"
+     "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log\n"
+     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();\n"
+     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log\n"
+     "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();\n"
+     "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log\n"
+     "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();\n"},
     {2, "the protocol: youth, referrals, clocks, notifications, MDT, placements",
      "CREATE TABLE youth (\n"
      "  id {ID},\n"
@@ -664,11 +674,26 @@ const migration migrations[] = {
      "CREATE INDEX dir_change_entity ON dir_change (entity, entity_id, id);\n",
      /* SQLite: the full-text index of services (porter stemming), its rowid
       * the service id; it keeps its own copy of the text (SQLite 3.40 has no
-      * contentless delete), written by the directory module. PostgreSQL
-      * gets a tsvector column in its own backend. */
+      * contentless delete), written by the directory module. */
      "CREATE VIRTUAL TABLE dir_service_fts USING fts5(name, description, organization, terms, "
      "tokenize='porter unicode61 remove_diacritics 2');\n",
-     NULL},
+     /* PostgreSQL: a plain table of the same name and columns (rowid the
+      * service id), so the directory module's writes are the same SQL on
+      * both, with a tsvector computed from them ('english': stemming like
+      * porter) and its GIN index for searches (search_vector @@ a tsquery) */
+     "CREATE TABLE dir_service_fts (\n"
+     "  rowid BIGINT PRIMARY KEY,\n"
+     "  name TEXT,\n"
+     "  description TEXT,\n"
+     "  organization TEXT,\n"
+     "  terms TEXT,\n"
+     "  search_vector tsvector GENERATED ALWAYS AS (\n"
+     "    setweight(to_tsvector('english', coalesce(name, '')), 'A') ||\n"
+     "    setweight(to_tsvector('english', coalesce(organization, '')), 'B') ||\n"
+     "    setweight(to_tsvector('english', coalesce(terms, '')), 'B') ||\n"
+     "    setweight(to_tsvector('english', coalesce(description, '')), 'C')) STORED\n"
+     ");\n"
+     "CREATE INDEX dir_service_fts_search ON dir_service_fts USING GIN (search_vector);\n"},
     {6, "Safe Youth Zones: site staff, the referral's staging site",
      /* A site is a directory location with syz = 1; its staff (role
       * site_staff) are linked to it here and start referrals from it, the

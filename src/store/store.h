@@ -1,7 +1,8 @@
 /*
  * store.h - the database interface every domain module uses.
  *
- * One interface, several backends (SQLite now, PostgreSQL later). SQL given to
+ * One interface, two backends: SQLite (store_sqlite.c, the default) and
+ * PostgreSQL (store_pg.c, chosen by a postgresql:// URL in the options). SQL given to
  * store_exec()/store_query() is portable: '?' placeholders, INSERT ...
  * RETURNING for new ids, integer milliseconds for times, 0/1 for booleans.
  * Nothing dialect-specific leaves the backend.
@@ -51,18 +52,23 @@ typedef struct store_options {
     int busy_timeout_ms;  /* wait for locks this long (default 5000) */
     int synchronous_full; /* 1: fsync on every commit (default 1) */
     int batch_max;        /* most transactions one group commit holds (default 32) */
+    const char *url;      /* postgresql://... selects PostgreSQL; NULL or "": SQLite */
 } store_options;
 
 /* Called once per result row; the row and its strings live only during the
  * call. Return HV_OK to go on, anything else stops the query and is returned. */
 typedef hv_result (*store_row_fn)(void *ctx, const store_row *row);
 
-/* Opens (creating if missing) the database in data directory DIR. */
+/* Opens (creating if missing) the database in data directory DIR, or, when
+ * OPT->url is a PostgreSQL URL, connects to that database (which must exist;
+ * DIR is then unused). */
 hv_result store_open(const char *dir, const store_options *opt, store **out);
 /* Closes every connection; waits for borrowed ones to come back. */
 void store_close(store *st);
-/* "sqlite" or "postgresql". */
+/* "sqlite" or "postgres". */
 const char *store_backend(const store *st);
+/* 1 when URL names a PostgreSQL database (postgresql:// or postgres://). */
+int store_url_is_postgres(const char *url);
 
 hv_result store_read(store *st, store_conn **out);
 void store_release(store_conn *c);
@@ -90,6 +96,11 @@ hv_result store_exec(store_conn *c, const char *sql, const store_val *args, int 
 /* Runs a query, calling FN for each row (FN may be NULL to just run it). */
 hv_result store_query(store_conn *c, const char *sql, const store_val *args, int nargs,
                       store_row_fn fn, void *ctx);
+/* Explicit ids were written into TABLE's id column (bulk generators do):
+ * make the ids the database assigns from now on follow the largest one.
+ * PostgreSQL moves the table's sequence; SQLite needs nothing. TABLE is a
+ * name from the code (letters and '_'), never input. */
+hv_result store_ids_follow(store_conn *c, const char *table);
 /* Runs a query expected to give one integer (count, id); HV_ERR_NOTFOUND if no row. */
 hv_result store_query_int(store_conn *c, const char *sql, const store_val *args, int nargs,
                           int64_t *out);

@@ -7,11 +7,11 @@
  * cached per connection, keyed by the SQL text. The database is
  * DIR/haven.db in WAL mode with foreign keys on.
  *
- * Group commit. Each store_begin() opens a SAVEPOINT inside an outer
- * transaction that may already be open; store_commit() releases the savepoint
+ * Group commit. Each sq_begin() opens a SAVEPOINT inside an outer
+ * transaction that may already be open; sq_commit() releases the savepoint
  * and then either commits the outer transaction (one fsync) or, when other
  * writers are already queued for the connection, leaves that to the last of
- * them and sleeps until it is done. Nobody returns from store_commit() before
+ * them and sleeps until it is done. Nobody returns from sq_commit() before
  * the COMMIT that holds its work is durable, and a failed COMMIT fails every
  * member of the batch, so an acknowledged write is never lost. A member that
  * rolls back undoes only its own savepoint. Under load, one fsync covers many
@@ -33,7 +33,7 @@
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "store/migrations.h"
+#include "store/store_impl.h"
 
 #define STMT_CACHE       128
 #define CHECKPOINT_PAGES 1000
@@ -52,6 +52,7 @@ typedef struct batch_waiter {
 } batch_waiter;
 
 struct store_conn {
+    const store_ops *ops; /* first: see store_impl.h */
     store *st;
     sqlite3 *db;
     int writer;
@@ -61,11 +62,12 @@ struct store_conn {
     struct deferred {
         store_defer_fn fn;
         int64_t key;
-    } * defer; /* store_defer(): run at store_commit() */
+    } * defer; /* sq_defer(): run at sq_commit() */
     int ndefer, cdefer;
 };
 
 struct store {
+    const store_ops *ops; /* first: see store_impl.h */
     char *path;
     store_options opt;
     store_conn *writer;
@@ -91,6 +93,7 @@ struct store {
 };
 
 struct store_row {
+    const store_ops *ops; /* first: see store_impl.h */
     sqlite3_stmt *stmt;
 };
 
@@ -123,40 +126,9 @@ sqlite_result(store_conn *c, int rc)
     return HV_ERR_DB;
 }
 
-/* Expands the dialect tokens of migrations.h for SQLite. Caller frees. */
-static char *
-sqlite_expand(const char *sql)
-{
-    static const struct {
-        const char *token, *text;
-    } map[] = {{"{ID}", "INTEGER PRIMARY KEY"}, {"{BIGINT}", "INTEGER"}, {"{BLOB}", "BLOB"}};
-    buf b;
-    buf_init(&b, 1 << 20);
-    for (const char *p = sql; *p;) {
-        int hit = 0;
-        for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
-            size_t n = strlen(map[i].token);
-            if (strncmp(p, map[i].token, n) == 0) {
-                if (buf_adds(&b, map[i].text) != HV_OK)
-                    goto err;
-                p += n;
-                hit = 1;
-                break;
-            }
-        }
-        if (!hit) {
-            if (buf_add(&b, p, 1) != HV_OK)
-                goto err;
-            p++;
-        }
-    }
-    if (!b.data && buf_add(&b, "", 0) != HV_OK)
-        goto err;
-    return buf_take(&b);
-err:
-    buf_free(&b);
-    return NULL;
-}
+/* The dialect tokens of migrations.h for SQLite. */
+static const char *const sqlite_tokens[][2] = {
+    {"{ID}", "INTEGER PRIMARY KEY"}, {"{BIGINT}", "INTEGER"}, {"{BLOB}", "BLOB"}, {NULL, NULL}};
 
 /* HAVEN_SQL_TRACE=1: every statement's text (with '?' for values, so no
  * personal data) to stderr, for finding out what a request costs. */
@@ -175,6 +147,7 @@ conn_open(store *st, store_conn *c, int writer)
     int flags = (writer ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
                 SQLITE_OPEN_NOMUTEX;
     memset(c, 0, sizeof *c);
+    c->ops = &store_sqlite_ops;
     c->st = st;
     c->writer = writer;
     if (sqlite3_open_v2(st->path, &c->db, flags, NULL) != SQLITE_OK) {
@@ -234,6 +207,12 @@ sqlite_setup(void)
 }
 
 static void writer_lock(store *st);
+static void sq_close(store *st);
+static void sq_rollback(store_conn *c);
+static hv_result sq_exec(store_conn *c, const char *sql, const store_val *args, int nargs,
+                         int64_t *changes);
+static hv_result sq_query(store_conn *c, const char *sql, const store_val *args, int nargs,
+                          store_row_fn fn, void *ctx);
 static hv_result batch_end(store *st, int commit);
 
 static int
@@ -334,14 +313,15 @@ checkpointer_stop(store *st)
     st->ck_db = NULL;
 }
 
-hv_result
-store_open(const char *dir, const store_options *opt, store **out)
+static hv_result
+sq_open(const char *dir, const store_options *opt, store **out)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, sqlite_setup);
     store *st = calloc(1, sizeof *st);
     if (!st)
         return HV_ERR_NOMEM;
+    st->ops = &store_sqlite_ops;
     st->opt.readers = 8;
     st->opt.busy_timeout_ms = 5000;
     st->opt.synchronous_full = 1;
@@ -385,15 +365,15 @@ store_open(const char *dir, const store_options *opt, store **out)
     *out = st;
     return HV_OK;
 nomem:
-    store_close(st);
+    sq_close(st);
     return HV_ERR_NOMEM;
 fail:
-    store_close(st);
+    sq_close(st);
     return HV_ERR_DB;
 }
 
-void
-store_close(store *st)
+static void
+sq_close(store *st)
 {
     if (!st)
         return;
@@ -432,15 +412,8 @@ store_close(store *st)
     free(st);
 }
 
-const char *
-store_backend(const store *st)
-{
-    (void)st;
-    return "sqlite";
-}
-
-hv_result
-store_read(store *st, store_conn **out)
+static hv_result
+sq_read(store *st, store_conn **out)
 {
     pthread_mutex_lock(&st->rlock);
     while (!st->free_readers)
@@ -453,13 +426,13 @@ store_read(store *st, store_conn **out)
     return HV_OK;
 }
 
-void
-store_release(store_conn *c)
+static void
+sq_release(store_conn *c)
 {
     if (!c)
         return;
     if (c->writer) {
-        store_rollback(c);
+        sq_rollback(c);
         return;
     }
     store *st = c->st;
@@ -488,9 +461,9 @@ batch_end(store *st, int commit)
     store_conn *c = st->writer;
     hv_result r = HV_ERR_DB;
     if (!sqlite3_get_autocommit(c->db)) {
-        r = commit ? store_exec(c, "COMMIT", NULL, 0, NULL) : HV_ERR_DB;
+        r = commit ? sq_exec(c, "COMMIT", NULL, 0, NULL) : HV_ERR_DB;
         if (r != HV_OK)
-            (void)store_exec(c, "ROLLBACK", NULL, 0, NULL);
+            (void)sq_exec(c, "ROLLBACK", NULL, 0, NULL);
     }
     if (r == HV_OK) {
         atomic_fetch_add(&st->commits, 1);
@@ -525,18 +498,18 @@ batch_leave(store *st)
     pthread_mutex_unlock(&st->wlock);
 }
 
-hv_result
-store_begin(store *st, store_conn **out)
+static hv_result
+sq_begin(store *st, store_conn **out)
 {
     writer_lock(st);
     store_conn *c = st->writer;
     hv_result r = HV_OK;
     if (!st->batch_open) {
-        if ((r = store_exec(c, "BEGIN IMMEDIATE", NULL, 0, NULL)) == HV_OK)
+        if ((r = sq_exec(c, "BEGIN IMMEDIATE", NULL, 0, NULL)) == HV_OK)
             st->batch_open = 1;
     }
     if (r == HV_OK)
-        r = store_exec(c, "SAVEPOINT tx", NULL, 0, NULL);
+        r = sq_exec(c, "SAVEPOINT tx", NULL, 0, NULL);
     if (r != HV_OK) {
         batch_leave(st);
         return r;
@@ -546,8 +519,8 @@ store_begin(store *st, store_conn **out)
     return HV_OK;
 }
 
-hv_result
-store_defer(store_conn *c, store_defer_fn fn, int64_t key)
+static hv_result
+sq_defer(store_conn *c, store_defer_fn fn, int64_t key)
 {
     if (!c->in_tx)
         return fn(c, key);
@@ -577,18 +550,18 @@ run_deferred(store_conn *c)
     return r;
 }
 
-hv_result
-store_commit(store_conn *c)
+static hv_result
+sq_commit(store_conn *c)
 {
     store *st = c->st;
     hv_result r = run_deferred(c);
     if (r != HV_OK) {
-        store_rollback(c);
+        sq_rollback(c);
         return r;
     }
-    r = store_exec(c, "RELEASE tx", NULL, 0, NULL);
+    r = sq_exec(c, "RELEASE tx", NULL, 0, NULL);
     if (r != HV_OK || sqlite3_get_autocommit(c->db)) {
-        store_rollback(c);
+        sq_rollback(c);
         return r != HV_OK ? r : HV_ERR_DB;
     }
     c->in_tx = 0;
@@ -613,15 +586,15 @@ store_commit(store_conn *c)
     return me.result;
 }
 
-void
-store_rollback(store_conn *c)
+static void
+sq_rollback(store_conn *c)
 {
     if (!c)
         return;
     c->ndefer = 0;
     if (c->in_tx && !sqlite3_get_autocommit(c->db)) {
-        (void)store_exec(c, "ROLLBACK TO tx", NULL, 0, NULL);
-        (void)store_exec(c, "RELEASE tx", NULL, 0, NULL);
+        (void)sq_exec(c, "ROLLBACK TO tx", NULL, 0, NULL);
+        (void)sq_exec(c, "RELEASE tx", NULL, 0, NULL);
     }
     c->in_tx = 0;
     batch_leave(c->st);
@@ -692,9 +665,9 @@ conn_bind(store_conn *c, sqlite3_stmt *stmt, const store_val *args, int nargs)
     return HV_OK;
 }
 
-hv_result
-store_query(store_conn *c, const char *sql, const store_val *args, int nargs, store_row_fn fn,
-            void *ctx)
+static hv_result
+sq_query(store_conn *c, const char *sql, const store_val *args, int nargs, store_row_fn fn,
+         void *ctx)
 {
     sqlite3_stmt *stmt;
     hv_result r = conn_prepare(c, sql, &stmt);
@@ -702,7 +675,7 @@ store_query(store_conn *c, const char *sql, const store_val *args, int nargs, st
         return r;
     r = conn_bind(c, stmt, args, nargs);
     if (r == HV_OK) {
-        store_row row = {stmt};
+        store_row row = {&store_sqlite_ops, stmt};
         for (;;) {
             int rc = sqlite3_step(stmt);
             if (rc == SQLITE_ROW) {
@@ -720,119 +693,94 @@ store_query(store_conn *c, const char *sql, const store_val *args, int nargs, st
     return r;
 }
 
-hv_result
-store_exec(store_conn *c, const char *sql, const store_val *args, int nargs, int64_t *changes)
+static hv_result
+sq_exec(store_conn *c, const char *sql, const store_val *args, int nargs, int64_t *changes)
 {
-    hv_result r = store_query(c, sql, args, nargs, NULL, NULL);
+    hv_result r = sq_query(c, sql, args, nargs, NULL, NULL);
     if (r == HV_OK && changes)
         *changes = sqlite3_changes64(c->db);
     return r;
 }
 
-static hv_result
-query_int_row(void *ctx, const store_row *row)
-{
-    int64_t **out = ctx;
-    **out = store_row_int(row, 0);
-    *out = NULL;            /* mark found */
-    return HV_ERR_CONFLICT; /* stop after the first row */
-}
-
-hv_result
-store_query_int(store_conn *c, const char *sql, const store_val *args, int nargs, int64_t *out)
-{
-    int64_t *slot = out;
-    hv_result r = store_query(c, sql, args, nargs, query_int_row, &slot);
-    if (slot == NULL)
-        return HV_OK;
-    return r == HV_OK ? HV_ERR_NOTFOUND : r;
-}
-
-int
-store_row_columns(const store_row *r)
+static int
+sq_row_columns(const store_row *r)
 {
     return sqlite3_column_count(r->stmt);
 }
 
-const char *
-store_row_name(const store_row *r, int col)
+static const char *
+sq_row_name(const store_row *r, int col)
 {
     return sqlite3_column_name(r->stmt, col);
 }
 
-int
-store_row_isnull(const store_row *r, int col)
+static int
+sq_row_isnull(const store_row *r, int col)
 {
     return sqlite3_column_type(r->stmt, col) == SQLITE_NULL;
 }
 
-int64_t
-store_row_int(const store_row *r, int col)
+static int64_t
+sq_row_int(const store_row *r, int col)
 {
     return sqlite3_column_int64(r->stmt, col);
 }
 
-const char *
-store_row_text(const store_row *r, int col)
+static const char *
+sq_row_text(const store_row *r, int col)
 {
     return (const char *)sqlite3_column_text(r->stmt, col);
 }
 
-const void *
-store_row_blob(const store_row *r, int col, size_t *len)
+static const void *
+sq_row_blob(const store_row *r, int col, size_t *len)
 {
     const void *p = sqlite3_column_blob(r->stmt, col);
     *len = (size_t)sqlite3_column_bytes(r->stmt, col);
     return p;
 }
 
-const char *
-store_errmsg(store_conn *c)
+static const char *
+sq_errmsg(store_conn *c)
 {
     return sqlite3_errmsg(c->db);
 }
 
-hv_result
-store_ping(store *st)
+static hv_result
+sq_ping(store *st)
 {
     store_conn *c;
     int64_t one = 0;
-    hv_result r = store_read(st, &c);
+    hv_result r = sq_read(st, &c);
     if (r != HV_OK)
         return r;
     r = store_query_int(c, "SELECT 1", NULL, 0, &one);
-    store_release(c);
+    sq_release(c);
     return r == HV_OK && one == 1 ? HV_OK : HV_ERR_UNAVAILABLE;
 }
 
-uint64_t
-store_error_count(const store *st)
+static uint64_t
+sq_error_count(const store *st)
 {
     return atomic_load(&((store *)st)->errors);
 }
 
-uint64_t
-store_transaction_count(const store *st)
+static uint64_t
+sq_transaction_count(const store *st)
 {
     return atomic_load(&((store *)st)->transactions);
 }
 
-uint64_t
-store_commit_count(const store *st)
+static uint64_t
+sq_commit_count(const store *st)
 {
     return atomic_load(&((store *)st)->commits);
 }
 
-int
-store_latest_version(void)
-{
-    return migrations[migrations_count - 1].version;
-}
-
 static hv_result
-store_exec_script(store_conn *c, const char *text)
+sq_script(store_conn *c, const char *text)
 {
-    char *sql = sqlite_expand(text);
+    char *sql = store_expand(text, sqlite_tokens);
     if (!sql)
         return HV_ERR_NOMEM;
     char *msg = NULL;
@@ -847,70 +795,28 @@ store_exec_script(store_conn *c, const char *text)
     return HV_OK;
 }
 
-hv_result
-store_schema_version(store *st, int *version)
-{
-    store_conn *c;
-    int64_t v = 0;
-    hv_result r = store_begin(st, &c);
-    if (r != HV_OK)
-        return r;
-    r = store_exec(c,
-                   "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                   "name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
-                   NULL, 0, NULL);
-    if (r == HV_OK)
-        r = store_query_int(c, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", NULL, 0,
-                            &v);
-    if (r != HV_OK) {
-        store_rollback(c);
-        return r;
-    }
-    r = store_commit(c);
-    *version = (int)v;
-    return r;
-}
-
-hv_result
-store_migrate(store *st, int *applied)
-{
-    int current = 0, count = 0;
-    hv_result r = store_schema_version(st, &current);
-    if (r != HV_OK)
-        return r;
-    if (current > store_latest_version()) {
-        log_event(LOG_ERROR, "database is newer than this program",
-                  json_pack("{s:i, s:i}", "schema", current, "known", store_latest_version()));
-        return HV_ERR_CONFLICT;
-    }
-    for (int i = 0; i < migrations_count; i++) {
-        const migration *m = &migrations[i];
-        if (m->version <= current)
-            continue;
-        store_conn *c;
-        if ((r = store_begin(st, &c)) != HV_OK)
-            return r;
-        r = store_exec_script(c, m->sql);
-        if (r == HV_OK && m->sqlite_extra)
-            r = store_exec_script(c, m->sqlite_extra);
-        if (r == HV_OK) {
-            store_val args[] = {SV_INTV(m->version), SV_TEXTV(m->name), SV_INTV(clock_now_ms())};
-            r = store_exec(c,
-                           "INSERT INTO schema_migrations (version, name, applied_at) VALUES "
-                           "(?, ?, ?)",
-                           args, 3, NULL);
-        }
-        if (r != HV_OK) {
-            store_rollback(c);
-            return r;
-        }
-        if ((r = store_commit(c)) != HV_OK)
-            return r;
-        log_event(LOG_INFO, "migration applied",
-                  json_pack("{s:i, s:s}", "version", m->version, "name", m->name));
-        count++;
-    }
-    if (applied)
-        *applied = count;
-    return HV_OK;
-}
+const store_ops store_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .read = sq_read,
+    .release = sq_release,
+    .begin = sq_begin,
+    .commit = sq_commit,
+    .rollback = sq_rollback,
+    .defer = sq_defer,
+    .exec = sq_exec,
+    .query = sq_query,
+    .script = sq_script,
+    .row_columns = sq_row_columns,
+    .row_name = sq_row_name,
+    .row_isnull = sq_row_isnull,
+    .row_int = sq_row_int,
+    .row_text = sq_row_text,
+    .row_blob = sq_row_blob,
+    .errmsg = sq_errmsg,
+    .ping = sq_ping,
+    .error_count = sq_error_count,
+    .transaction_count = sq_transaction_count,
+    .commit_count = sq_commit_count,
+};

@@ -11,6 +11,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile, rm, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { copyDatabase, dbEnv, dropDatabase } from './pgdb.mjs';
 
 export const BIN = process.env.HAVEN_BIN || 'build/haven';
 export const SOURCE_DIR = process.env.HAVEN_SOURCE_DIR || process.cwd();
@@ -37,7 +38,7 @@ export function assertNoSanitizer(text, what) {
 /** Runs `haven ARGS`; resolves {code, signal, stdout, stderr}. */
 export function haven(args, { input, env } = {}) {
   return new Promise((resolve, reject) => {
-    const p = spawn(BIN, args, { env: { ...baseEnv(), ...env } });
+    const p = spawn(BIN, args, { env: { ...baseEnv(), ...dbEnv(args), ...env } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
@@ -150,7 +151,7 @@ export class Server {
     if (this.configFile) args.push('--config', this.configFile);
     this.stderr = '';
     this.lines = [];
-    const proc = spawn(BIN, args, { env: baseEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(BIN, args, { env: { ...baseEnv(), ...dbEnv(this.dataDir) }, stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;
     live.add(this);
     this.exited = new Promise((resolve) => {
@@ -227,7 +228,10 @@ export class Server {
 
   async cleanup() {
     try { await this.stop(); } finally {
-      if (!process.env.HAVEN_KEEP_TMP) await rm(this.root, { recursive: true, force: true });
+      if (!process.env.HAVEN_KEEP_TMP) {
+        dropDatabase(this.dataDir);
+        await rm(this.root, { recursive: true, force: true });
+      }
     }
   }
 
@@ -414,6 +418,7 @@ export async function copyData(srcDir) {
   const root = await mkdtemp(path.join(tmpdir(), 'haven-copy-'));
   const dst = path.join(root, 'data');
   await cp(srcDir, dst, { recursive: true });
+  copyDatabase(srcDir, dst);
   return { root, dir: dst, db: path.join(dst, 'haven.db') };
 }
 

@@ -3,7 +3,8 @@
  * start a real haven server on a loopback port with demo data, sign in over
  * HTTP, call the API, and compute TOTP codes (RFC 6238) for the demo users.
  *
- * Environment: HAVEN_BIN (the haven binary), HAVEN_SOURCE_DIR (repo root).
+ * Environment: HAVEN_BIN (the haven binary), HAVEN_SOURCE_DIR (repo root);
+ * HAVEN_TEST_DB=postgres: each server on a database of its own (pgdb.mjs).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
@@ -11,6 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dbEnv, dropDatabase } from './pgdb.mjs';
 
 export const DEMO_PASSWORD = process.env.HAVEN_DEMO_PASSWORD || 'haven-demo-2026';
 /* The demo users admin and supervisor enrol this TOTP secret. */
@@ -42,7 +44,8 @@ function testEnv(extra = {}) {
 export async function startHaven({ args = [], env = {}, demo = true } = {}) {
   const bin = havenBin();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'haven-test-'));
-  const cleanup = () => rm(dataDir, { recursive: true, force: true });
+  const cleanup = () => { dropDatabase(dataDir); return rm(dataDir, { recursive: true, force: true }); };
+  env = { ...dbEnv(dataDir), ...env };
 
   if (demo) {
     const r = spawnSync(bin, ['demo', '--data', dataDir], {

@@ -1,9 +1,11 @@
-/* test_store.c - the SQLite store over a real temporary database: opening,
+/* test_store.c - the store over a real temporary database: opening,
  * migrations (idempotent, refusing a newer schema), transactions (commit,
  * rollback, what readers see), bound value types, blobs, and constraint
  * errors, and group commit (many threads' transactions sharing COMMITs, one
  * member's rollback undoing only its own work). Each test gets a fresh
- * mkdtemp directory. */
+ * mkdtemp directory. With HAVEN_TEST_DB=postgres (and the server of
+ * scripts/pg.sh in HAVEN_TEST_PG_URL or $HAVEN_TEST_PG_DIR/url) the same tests
+ * run on PostgreSQL, each on a database of its own. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libpq-fe.h>
 
 #include "unit_util.h"
 
@@ -25,8 +28,97 @@
 
 typedef struct fixture {
     char dir[64];
+    char url[512]; /* PostgreSQL: this test's database */
     store *st;
 } fixture;
+
+/* ---- PostgreSQL: the maintenance URL and a database per test ------------- */
+
+static char pg_base[512]; /* "" on SQLite */
+
+static void
+pg_init(void)
+{
+    const char *db = getenv("HAVEN_TEST_DB");
+    if (!db || strcmp(db, "postgres") != 0)
+        return;
+    const char *url = getenv("HAVEN_TEST_PG_URL");
+    if (url && *url) {
+        snprintf(pg_base, sizeof pg_base, "%s", url);
+        return;
+    }
+    const char *dir = getenv("HAVEN_TEST_PG_DIR");
+    char p[512];
+    snprintf(p, sizeof p, "%s/url", dir ? dir : ".");
+    FILE *f = fopen(p, "r");
+    if (!f || !fgets(pg_base, sizeof pg_base, f)) {
+        fprintf(stderr, "HAVEN_TEST_DB=postgres: no server URL (scripts/pg.sh start)\n");
+        exit(1);
+    }
+    fclose(f);
+    pg_base[strcspn(pg_base, "\r\n")] = '\0';
+}
+
+static int
+pg_admin(const char *sql)
+{
+    PGconn *pg = PQconnectdb(pg_base);
+    PGresult *res = PQexec(pg, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        fprintf(stderr, "%s: %s", sql, PQerrorMessage(pg));
+    PQclear(res);
+    PQfinish(pg);
+    return ok ? 0 : -1;
+}
+
+static char pg_template[64]; /* a migrated database the tests' ones copy */
+
+/* Makes a fresh database (a copy of the migrated template when MIGRATED);
+ * its URL goes to URL. */
+static int
+pg_create(char *url, size_t n, int migrated)
+{
+    static int seq;
+    char name[64], sql[160];
+    snprintf(name, sizeof name, "haven_unit_%d_%d", (int)getpid(), ++seq);
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s%s%s", name,
+             migrated && pg_template[0] ? " TEMPLATE " : "", migrated ? pg_template : "");
+    if (pg_admin(sql) != 0)
+        return -1;
+    const char *slash = strrchr(pg_base, '/');
+    snprintf(url, n, "%.*s/%s", (int)(slash - pg_base), pg_base, name);
+    return 0;
+}
+
+static void
+pg_drop(const char *url)
+{
+    char sql[160];
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", strrchr(url, '/') + 1);
+    (void)pg_admin(sql);
+}
+
+/* Migrates one database for the tests to copy: much faster than migrating
+ * each one. */
+static void
+pg_make_template(void)
+{
+    char url[512];
+    store *st;
+    store_options o = {.busy_timeout_ms = -1, .url = url};
+    if (pg_create(url, sizeof url, 0) != 0 || store_open("/tmp", &o, &st) != HV_OK) {
+        fprintf(stderr, "cannot make the template database\n");
+        exit(1);
+    }
+    hv_result r = store_migrate(st, NULL);
+    store_close(st);
+    if (r != HV_OK) {
+        fprintf(stderr, "cannot migrate the template database\n");
+        exit(1);
+    }
+    snprintf(pg_template, sizeof pg_template, "%s", strrchr(url, '/') + 1);
+}
 
 static int
 setup(void **state)
@@ -39,7 +131,13 @@ setup(void **state)
         free(f);
         return -1;
     }
+    if (pg_base[0] && pg_create(f->url, sizeof f->url, 1) != 0) {
+        rm_dir(f->dir);
+        free(f);
+        return -1;
+    }
     store_options opt = {.readers = 2, .busy_timeout_ms = 1000, .synchronous_full = 0};
+    opt.url = f->url;
     if (store_open(f->dir, &opt, &f->st) != HV_OK || store_migrate(f->st, NULL) != HV_OK) {
         rm_dir(f->dir);
         free(f);
@@ -48,10 +146,13 @@ setup(void **state)
     store_conn *c;
     if (store_begin(f->st, &c) != HV_OK)
         return -1;
-    hv_result r = store_exec(c,
-                             "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
-                             "n INTEGER, b BLOB, parent INTEGER REFERENCES t(id))",
-                             NULL, 0, NULL);
+    hv_result r =
+        store_exec(c,
+                   pg_base[0] ? "CREATE TABLE t (id BIGSERIAL PRIMARY KEY, name TEXT NOT NULL "
+                                "UNIQUE, n BIGINT, b BYTEA, parent BIGINT REFERENCES t(id))"
+                              : "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL "
+                                "UNIQUE, n INTEGER, b BLOB, parent INTEGER REFERENCES t(id))",
+                   NULL, 0, NULL);
     if (r != HV_OK || store_commit(c) != HV_OK)
         return -1;
     *state = f;
@@ -63,6 +164,8 @@ teardown(void **state)
 {
     fixture *f = *state;
     store_close(f->st);
+    if (f->url[0])
+        pg_drop(f->url);
     rm_dir(f->dir);
     free(f);
     return 0;
@@ -101,6 +204,17 @@ test_open_creates_file(void **state)
     fixture *f = *state;
     char p[128];
     struct stat sb;
+    if (pg_base[0]) {
+        assert_string_equal(store_backend(f->st), "postgres");
+        assert_int_equal(store_ping(f->st), HV_OK);
+        /* a database that does not exist cannot be opened */
+        store *st = NULL;
+        char url[600];
+        snprintf(url, sizeof url, "%s_no_such_db", f->url);
+        store_options o = {.url = url};
+        assert_int_equal(store_open(f->dir, &o, &st), HV_ERR_DB);
+        return;
+    }
     snprintf(p, sizeof p, "%s/haven.db", f->dir);
     assert_int_equal(stat(p, &sb), 0);
     assert_true(S_ISREG(sb.st_mode));
@@ -148,16 +262,22 @@ test_migrate_fresh_and_reopen(void **state)
     snprintf(dir, sizeof dir, "%s", f->dir);
     /* a second store on another fresh directory applies every step */
     char fresh[64] = "/tmp/haven-store2-XXXXXX";
+    char url[512] = "";
     assert_non_null(mkdtemp(fresh));
-    assert_int_equal(store_open(fresh, NULL, &st), HV_OK);
+    if (pg_base[0])
+        assert_int_equal(pg_create(url, sizeof url, 0), 0);
+    store_options o = {.busy_timeout_ms = -1, .url = url};
+    assert_int_equal(store_open(fresh, &o, &st), HV_OK);
     assert_int_equal(store_migrate(st, &applied), HV_OK);
     assert_int_equal(applied, migrations_count);
     store_close(st);
     /* reopening finds it up to date */
-    assert_int_equal(store_open(fresh, NULL, &st), HV_OK);
+    assert_int_equal(store_open(fresh, &o, &st), HV_OK);
     assert_int_equal(store_migrate(st, &applied), HV_OK);
     assert_int_equal(applied, 0);
     store_close(st);
+    if (url[0])
+        pg_drop(url);
     rm_dir(fresh);
 }
 
@@ -456,6 +576,50 @@ test_many_statements_cached(void **state)
     store_release(c);
 }
 
+static hv_result
+grab_text(void *ctx, const store_row *row)
+{
+    snprintf(ctx, 32, "%s", store_row_text(row, 0) ? store_row_text(row, 0) : "(null)");
+    return HV_OK;
+}
+
+/* Values whose type only the context gives, a comparison read as an
+ * integer, and explicit ids followed by assigned ones: the same on both
+ * backends. */
+static void
+test_portable_values(void **state)
+{
+    fixture *f = *state;
+    store_conn *c;
+    int64_t v = -1;
+    char text[32] = "";
+    assert_int_equal(store_read(f->st, &c), HV_OK);
+    store_val null1[] = {SV_NULLV};
+    assert_int_equal(
+        store_query_int(c, "SELECT CASE WHEN ? IS NULL THEN 1 ELSE 0 END", null1, 1, &v), HV_OK);
+    assert_int_equal(v, 1);
+    store_val t1[] = {SV_TEXTV("abc")};
+    assert_int_equal(store_query(c, "SELECT ?", t1, 1, grab_text, text), HV_OK);
+    assert_string_equal(text, "abc");
+    assert_int_equal(store_query_int(c, "SELECT (2 > 1)", NULL, 0, &v), HV_OK);
+    assert_int_equal(v, 1);
+    store_val big[] = {SV_INTV(1700000000000LL)};
+    assert_int_equal(store_query_int(c, "SELECT ? + 1", big, 1, &v), HV_OK);
+    assert_int_equal(v, 1700000000001LL);
+    store_release(c);
+
+    assert_int_equal(store_begin(f->st, &c), HV_OK);
+    assert_int_equal(
+        store_exec(c, "INSERT INTO t (id, name) VALUES (100, 'chosen')", NULL, 0, NULL), HV_OK);
+    assert_int_equal(store_ids_follow(c, "t"), HV_OK);
+    assert_int_equal(store_ids_follow(c, "t; DROP TABLE t"), HV_ERR_INVALID);
+    assert_int_equal(
+        store_query_int(c, "INSERT INTO t (name) VALUES ('assigned') RETURNING id", NULL, 0, &v),
+        HV_OK);
+    assert_int_equal(v, 101);
+    assert_int_equal(store_commit(c), HV_OK);
+}
+
 int main(void);
 
 /* ---- group commit ---------------------------------------------------------------- */
@@ -586,6 +750,9 @@ test_group_commit_visible_on_return(void **state)
 int
 main(void)
 {
+    pg_init();
+    if (pg_base[0])
+        pg_make_template();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_creates_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migrations_idempotent, setup, teardown),
@@ -599,8 +766,15 @@ main(void)
         cmocka_unit_test_setup_teardown(test_bad_sql_counts_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callback_stops_query, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_statements_cached, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_portable_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_visible_on_return, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    if (pg_template[0]) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s WITH (FORCE)", pg_template);
+        (void)pg_admin(sql);
+    }
+    return failed;
 }
