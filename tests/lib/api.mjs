@@ -11,7 +11,7 @@ import { createHmac } from 'node:crypto';
 import { mkdtemp, mkdir, writeFile, rm, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { copyDatabase, dbEnv, dropDatabase } from './pgdb.mjs';
+import { copyDatabase, databaseFor, dbEnv, dropDatabase, ON_PG } from './pgdb.mjs';
 
 export const BIN = process.env.HAVEN_BIN || 'build/haven';
 export const SOURCE_DIR = process.env.HAVEN_SOURCE_DIR || process.cwd();
@@ -58,10 +58,15 @@ export function haven(args, { input, env } = {}) {
   });
 }
 
-/** Runs `sqlite3 DB` with SQL on stdin; resolves {code, stdout, stderr}. */
+/** Runs `sqlite3 DB` with SQL on stdin; resolves {code, stdout, stderr}.
+ * With HAVEN_TEST_DB=postgres the same SQL goes to the database of DB's data
+ * directory through psql, whose unaligned output (`a|b`, no header) is
+ * sqlite3's list mode: portable SELECTs and updates work on both. */
 export function sqlite(db, sql) {
   return new Promise((resolve, reject) => {
-    const p = spawn('sqlite3', ['-bail', db]);
+    const p = ON_PG
+      ? spawn('psql', [databaseFor(path.dirname(db)), '-v', 'ON_ERROR_STOP=1', '-qAt', '-f', '-'])
+      : spawn('sqlite3', ['-bail', db]);
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => { stdout += d; });
