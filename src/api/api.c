@@ -22,6 +22,10 @@ const http_route api_routes[] = {
     {"GET", "/metrics", api_metrics, 0, "system", "Prometheus metrics", NULL, NULL, 200},
     {"GET", "/api/v1/openapi.json", api_openapi_get, 0, "system", "This OpenAPI document", NULL,
      NULL, 200},
+    {"GET", "/api/directory/config", api_directory_config, 0, "directory",
+     "The public directory pages' map settings ([directory] tile_url, tile_attribution; "
+     "empty: maps without tiles); no sign-in",
+     NULL, "DirectoryConfig", 200},
     {"GET", "/api/v1/meta", api_meta, A, "system",
      "Agency kinds and roles with their labels, for forms", NULL, "Meta", 200},
     {"GET", "/api/v1/test/clock", api_clock_get, A, "system",

@@ -73,6 +73,8 @@ json_t *api_openapi(void);
 void api_healthz(http_req *r);
 void api_readyz(http_req *r);
 void api_metrics(http_req *r);
+/* api_dirpages.c: what the public directory pages need besides the search API */
+void api_directory_config(http_req *r);
 void api_openapi_get(http_req *r);
 void api_clock_get(http_req *r);
 void api_clock_set(http_req *r);
