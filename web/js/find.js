@@ -206,6 +206,11 @@ function openBadge(s) {
   return null;
 }
 
+/* Nodes with a space between them (read apart, not "Open nowFree"). */
+function spaced(nodes) {
+  return nodes.filter(Boolean).flatMap((n, i) => (i ? [' ', n] : [n]));
+}
+
 function resultItem(s, index) {
   const phone = firstPhone(s);
   const meta = [];
@@ -216,7 +221,7 @@ function resultItem(s, index) {
       el('span', { class: 'result-num', 'aria-hidden': 'true' }, fmtNumber(index + 1)),
       el('a', { href: serviceHref(s) }, s.name || '')),
     s.organization?.name ? el('p', { class: 'result-org' }, s.organization.name) : null,
-    el('p', { class: 'result-badges' }, openBadge(s), isFreeService(s) ? el('span', { class: 'badge badge-free' }, t('free')) : null, meta),
+    el('p', { class: 'result-badges' }, spaced([openBadge(s), isFreeService(s) ? el('span', { class: 'badge badge-free' }, t('free')) : null, ...meta])),
     addr ? el('p', { class: 'result-address' }, addr) : null,
     phone ? el('p', { class: 'result-call' }, callLink(phone, { small: true })) : null);
 }

@@ -284,15 +284,14 @@ export function fmtNumber(n) {
   return new Intl.NumberFormat(lang === 'es' ? 'es-US' : 'en-US').format(n);
 }
 
-/* "09:00" -> "9:00 AM" (en) / "9:00" (es). */
+/* "09:00" -> "9:00 AM" (en) / "9:00" (es, the 24-hour clock). */
 export function fmtTime(hhmm) {
   const m = /^(\d{1,2}):(\d{2})/.exec(String(hhmm || ''));
   if (!m) return String(hhmm || '');
-  const h = Number(m[1]) % 24;
-  const d = new Date(Date.UTC(2000, 0, 1, h, Number(m[2])));
-  return new Intl.DateTimeFormat(lang === 'es' ? 'es-US' : 'en-US', {
-    hour: 'numeric', minute: '2-digit', timeZone: 'UTC', hour12: lang !== 'es',
-  }).format(d);
+  const h = Number(m[1]);
+  if (lang === 'es') return `${h}:${m[2]}`;
+  const d = new Date(Date.UTC(2000, 0, 1, h % 24, Number(m[2])));
+  return new Intl.DateTimeFormat('en-US', { hour: 'numeric', minute: '2-digit', timeZone: 'UTC', hour12: true }).format(d);
 }
 
 const DAY_CODES = ['SU', 'MO', 'TU', 'WE', 'TH', 'FR', 'SA'];
