@@ -388,7 +388,11 @@ describe('public directory pages', () => {
       if (!searchApi) return t.skip(why);
       const p = await newPage(browser, haven.url);
       await p.goto('/safe-places?near=90012');
-      await p.locator('#safe-status').filter({ hasText: /found/ }).waitFor();
+      await p.locator('#sites .site').first().waitFor();
+      const text = await p.locator('#sites').innerText();
+      assert.match(text, /Fire Station 9 \(synthetic\)/);
+      assert.match(text, /Captain on duty \(synthetic\)/);
+      assert.ok(await p.locator('#map .leaflet-marker-icon').count() >= 1);
       assertClean(p, 'real sites');
       await closePage(p);
     });
