@@ -176,6 +176,29 @@ describe('public directory pages', () => {
     await closePage(p);
   });
 
+  test('the dictionary: every word in both languages, of the same kind', async () => {
+    const p = await newPage(browser, haven.url);
+    await fakeSearch(p);
+    await p.goto('/find');
+    const diff = await p.evaluate(async () => {
+      const { DICT } = await import('/js/i18n.js');
+      const out = [];
+      for (const [a, b] of [['en', 'es'], ['es', 'en']]) {
+        for (const k of Object.keys(DICT[a])) {
+          if (!(k in DICT[b])) out.push(`${k} missing in ${b}`);
+          else if (typeof DICT[a][k] !== typeof DICT[b][k]) out.push(`${k}: ${typeof DICT[a][k]} in ${a}`);
+        }
+      }
+      const used = [...document.querySelectorAll('[data-i18n]')].map((e) => e.dataset.i18n)
+        .concat([...document.querySelectorAll('[data-i18n-attr]')].flatMap((e) => e.dataset.i18nAttr.split(/\s+/).map((x) => x.split(':')[1])));
+      for (const k of used) if (!(k in DICT.en)) out.push(`${k} used by the page, not in the dictionary`);
+      return out;
+    });
+    assert.deepEqual(diff, []);
+    assertClean(p, '/find');
+    await closePage(p);
+  });
+
   test('results: list and markers on a plain map with a scale, in Spanish with the locale’s numbers; more results', async () => {
     const p = await newPage(browser, haven.url, { viewport: PHONE });
     const asked = await fakeSearch(p);

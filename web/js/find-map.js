@@ -35,7 +35,8 @@ export function makeMap(container, cfg, { label } = {}) {
 
 /*
  * Puts a marker for each item with a point: ITEMS are {lat, lon, title,
- * popup (a Node)}; fits the view to them. Returns how many were placed.
+ * popup (a Node), label (the list's number, optional)}; fits the view to
+ * them. Returns how many were placed.
  */
 export function showMarkers(m, items, { maxZoom = 14 } = {}) {
   if (!m) return 0;
@@ -45,7 +46,14 @@ export function showMarkers(m, items, { maxZoom = 14 } = {}) {
   for (const it of items) {
     const lat = Number(it.lat), lon = Number(it.lon);
     if (it.lat == null || it.lon == null || !Number.isFinite(lat) || !Number.isFinite(lon)) continue;
-    const marker = L.marker([lat, lon], { title: it.title, alt: it.title, keyboard: true, riseOnHover: true });
+    const opts = { title: it.title, alt: it.title, keyboard: true, riseOnHover: true };
+    /* numbered like the list, so "3" on the map is the third result */
+    if (it.label) {
+      const span = document.createElement('span');
+      span.textContent = it.label;
+      opts.icon = L.divIcon({ className: 'num-marker', html: span, iconSize: [32, 32], iconAnchor: [16, 16], popupAnchor: [0, -14] });
+    }
+    const marker = L.marker([lat, lon], opts);
     if (it.popup) marker.bindPopup(it.popup);
     marker.addTo(m.layer);
     n++;

@@ -239,9 +239,9 @@ function render(append) {
   for (let i = start; i < shown.length; i++) list.append(resultItem(shown[i], i));
   moreBtn.hidden = shown.length >= total;
   if (mapState) {
-    showMarkers(mapState, shown.map((s) => {
+    showMarkers(mapState, shown.map((s, i) => {
       const pt = pointOf(s);
-      return pt ? { ...pt, title: s.name || '', popup: popupFor(s) } : {};
+      return pt ? { ...pt, title: s.name || '', label: fmtNumber(i + 1), popup: popupFor(s) } : {};
     }));
   }
 }

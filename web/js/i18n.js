@@ -244,7 +244,7 @@ export function pickLang(search = location.search, browserLangs = navigator.lang
   return 'en';
 }
 
-export let lang = pickLang();
+export let lang = typeof location === 'undefined' ? 'en' : pickLang();
 
 export function setLang(l) {
   lang = LANGS.includes(l) ? l : 'en';

@@ -88,9 +88,9 @@ function siteItem(x, i) {
 function render() {
   replaceChildren(list, sites.map(siteItem));
   if (mapState) {
-    showMarkers(mapState, sites.map((x) => {
+    showMarkers(mapState, sites.map((x, i) => {
       const f = siteFields(x);
-      return { lat: f.lat, lon: f.lon, title: f.name, popup: el('div', { class: 'map-popup' }, el('strong', {}, f.name), el('br'), f.addr, f.open === true ? [el('br'), t('open_now')] : null) };
+      return { lat: f.lat, lon: f.lon, title: f.name, label: fmtNumber(i + 1), popup: el('div', { class: 'map-popup' }, el('strong', {}, f.name), el('br'), f.addr, f.open === true ? [el('br'), t('open_now')] : null) };
     }));
   }
 }
