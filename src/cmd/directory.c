@@ -18,6 +18,10 @@ cmd_directory(int argc, char **argv)
         "bad record stops the import, names the file, the row and the field, and nothing is\n"
         "written. Importing the same file again changes nothing; a changed record is\n"
         "updated and its change kept in the history.\n";
+    if (argc >= 2 && strcmp(argv[1], "generate") == 0)
+        return cmd_directory_generate(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "search-bench") == 0)
+        return cmd_directory_search_bench(argc, argv);
     const char *data = NULL;
     int rc = 0;
     int first = cmd_data_only(argc, argv, usage, &data, &rc);

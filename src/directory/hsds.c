@@ -384,6 +384,19 @@ location(importer *im, const where *w, const json_t *o, int64_t org_id, int64_t 
             (r = text(im, &aw, addr, "country", 2, 0, &country)) != HV_OK)
             return r;
     }
+    /* haven's extension: a Safe Youth Zone site, with whom to ask for */
+    int syz = 0;
+    const char *syz_contact = NULL;
+    const json_t *x = json_object_get(o, "x_safe_youth_zone");
+    if (x && !json_is_null(x)) {
+        where xw;
+        sub(&xw, w, "x_safe_youth_zone");
+        if (!json_is_object(x))
+            return bad(im, &xw, NULL, "must be an object ({\"staff_contact\": ...})");
+        if ((r = text(im, &xw, x, "staff_contact", 300, 0, &syz_contact)) != HV_OK)
+            return r;
+        syz = 1;
+    }
     store_val a[] = {SV_TEXTV(hid),
                      org_id ? SV_INTV(org_id) : SV_NULLV,
                      SV_TEXTV(type),
@@ -399,13 +412,15 @@ location(importer *im, const where *w, const json_t *o, int64_t org_id, int64_t 
                      tv(region),
                      tv(postal),
                      tv(country),
+                     SV_INTV(syz),
+                     tv(syz_contact),
                      SV_INTV(im->now),
                      SV_INTV(im->now)};
     r = upsert(im, "dir_location",
                "hsds_id, organization_id, location_type, name, alternate_name, description, "
                "transportation, lat_e6, lon_e6, address_1, address_2, city, state_province, "
-               "postal_code, country, created_at, updated_at",
-               a, 17, id);
+               "postal_code, country, syz, syz_contact, created_at, updated_at",
+               a, 19, id);
     if (r != HV_OK)
         return r;
     im->rep->locations++;
