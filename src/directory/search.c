@@ -1234,11 +1234,17 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
             h->distance_mi = near ? cd->dist : -1;
             h->score = cd->score;
             fill_point(x, h, cd->sal);
-            if (cd->open >= 0)
-                h->open = cd->open;
-            else {
-                int32_t rs = cd->sal >= 0 ? x->sals[cd->sal].rs : x->svcs[cd->svc].rs;
-                h->open = rs_open(&k, rs, k.at);
+            /* the page's hours, exactly: open, and when that changes */
+            int32_t rs = cd->sal >= 0 ? x->sals[cd->sal].rs : x->svcs[cd->svc].rs;
+            h->next_open = h->next_close = HOURS_NEVER;
+            hours_state hs;
+            if (rs >= 0 && x->rsets[rs].n > 0 &&
+                hours_open_at(x->rules + x->rsets[rs].off, (int)x->rsets[rs].n, x->tz, k.at,
+                              &hs) == HV_OK) {
+                h->has_hours = 1;
+                h->open = hs.open;
+                h->next_open = hs.next_open;
+                h->next_close = hs.next_close;
             }
         }
         out->n = (int)n;
