@@ -126,6 +126,8 @@ operation(const http_route *rt)
                                                 (int)(e - p - 1), "in", "path", "required", 1,
                                                 "schema", "type", "integer"));
     }
+    if (strncmp(rt->pattern, "/api/directory", 14) == 0)
+        api_directory_openapi_params(rt, params);
     for (size_t i = 0; i < sizeof searches / sizeof searches[0]; i++)
         if (strcmp(rt->pattern, searches[i].pattern) == 0 && strcmp(rt->method, "GET") == 0)
             json_array_append_new(params, json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", "q", "in",
@@ -480,6 +482,7 @@ api_openapi(void)
     add_record(schemas, "User", &account_user_desc);
     protocol_schemas(schemas);
     api_program_schemas(schemas);
+    api_directory_schemas(schemas);
     json_object_set_new(schemas, "LoginInput", record_schema(&input_login, 1));
     json_object_set_new(schemas, "PasswordChange", record_schema(&input_password_change, 1));
     json_object_set_new(schemas, "PasswordReset", record_schema(&input_password_reset, 1));

@@ -9,6 +9,7 @@
 
 #include "auth/password.h"
 #include "cmd/cmd.h"
+#include "directory/taxonomy.h"
 #include "report/facts.h"
 #include "model/record.h"
 
@@ -84,6 +85,8 @@ cmd_open(const char *dir, const haven_config *cfg, int create, store **st, crypt
         return 1;
     }
     r = store_migrate(*st, NULL);
+    if (r == HV_OK) /* the directory's shipped taxonomy, once */
+        r = taxonomy_defaults(*st);
     if (r != HV_OK) {
         fprintf(stderr, "haven: cannot bring the database schema up to date: %s\n", hv_strerror(r));
         store_close(*st);

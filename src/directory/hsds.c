@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "directory/hours.h"
+#include "directory/taxonomy.h"
 
 /* Where the importer is, for errors: "services[3].service_at_locations[0]". */
 typedef struct where {
@@ -384,6 +385,19 @@ location(importer *im, const where *w, const json_t *o, int64_t org_id, int64_t 
             (r = text(im, &aw, addr, "country", 2, 0, &country)) != HV_OK)
             return r;
     }
+    /* haven's extension: a Safe Youth Zone site, with whom to ask for */
+    int syz = 0;
+    const char *syz_contact = NULL;
+    const json_t *x = json_object_get(o, "x_safe_youth_zone");
+    if (x && !json_is_null(x)) {
+        where xw;
+        sub(&xw, w, "x_safe_youth_zone");
+        if (!json_is_object(x))
+            return bad(im, &xw, NULL, "must be an object ({\"staff_contact\": ...})");
+        if ((r = text(im, &xw, x, "staff_contact", 300, 0, &syz_contact)) != HV_OK)
+            return r;
+        syz = 1;
+    }
     store_val a[] = {SV_TEXTV(hid),
                      org_id ? SV_INTV(org_id) : SV_NULLV,
                      SV_TEXTV(type),
@@ -399,13 +413,15 @@ location(importer *im, const where *w, const json_t *o, int64_t org_id, int64_t 
                      tv(region),
                      tv(postal),
                      tv(country),
+                     SV_INTV(syz),
+                     tv(syz_contact),
                      SV_INTV(im->now),
                      SV_INTV(im->now)};
     r = upsert(im, "dir_location",
                "hsds_id, organization_id, location_type, name, alternate_name, description, "
                "transportation, lat_e6, lon_e6, address_1, address_2, city, state_province, "
-               "postal_code, country, created_at, updated_at",
-               a, 17, id);
+               "postal_code, country, syz, syz_contact, created_at, updated_at",
+               a, 19, id);
     if (r != HV_OK)
         return r;
     im->rep->locations++;
@@ -425,39 +441,142 @@ location(importer *im, const where *w, const json_t *o, int64_t org_id, int64_t 
     return schedules(im, w, o, hid, 0, *id, 0);
 }
 
-/* The taxonomy term T (HSDS 3.0: {id, code, name, taxonomy | taxonomy_id,
- * parent_id}) → *ID. */
+/* The taxonomy term T (HSDS 3.0: {id, code, name, description, taxonomy,
+ * taxonomy_id, parent_id, language}) → *ID. The taxonomy is found by its
+ * id or name (made when new, never renamed here); the term by its id, else
+ * by its code in that taxonomy, so a service may name a term of a loaded
+ * taxonomy (Open Eligibility, a county's 211) by code alone. A term found
+ * by id is updated with the fields given; one found by code is only
+ * linked. A parent_id naming a term in the directory is kept. */
 static hv_result
 term(importer *im, const where *w, const json_t *t, int64_t *id)
 {
     if (!json_is_object(t))
         return bad(im, w, NULL, "must be an object");
-    const char *hid, *code, *name, *desc, *tax, *lang;
+    const char *hid, *code, *name, *desc, *tax_id_s, *tax_name, *lang, *parent;
     hv_result r;
-    if ((r = hsds_id(im, w, t, &hid)) != HV_OK ||
+    if ((r = text(im, w, t, "id", 200, 0, &hid)) != HV_OK ||
         (r = text(im, w, t, "code", 100, 0, &code)) != HV_OK ||
-        (r = text(im, w, t, "name", 300, 1, &name)) != HV_OK ||
+        (r = text(im, w, t, "name", 300, 0, &name)) != HV_OK ||
         (r = text(im, w, t, "description", 2000, 0, &desc)) != HV_OK ||
-        (r = text(im, w, t, "language", 20, 0, &lang)) != HV_OK)
+        (r = text(im, w, t, "language", 20, 0, &lang)) != HV_OK ||
+        (r = text(im, w, t, "taxonomy_id", 200, 0, &tax_id_s)) != HV_OK ||
+        (r = text(im, w, t, "taxonomy", 200, 0, &tax_name)) != HV_OK ||
+        (r = text(im, w, t, "parent_id", 200, 0, &parent)) != HV_OK)
         return r;
-    if ((r = text(im, w, t, "taxonomy", 200, 0, &tax)) != HV_OK)
-        return r;
-    if (!tax && (r = text(im, w, t, "taxonomy_id", 200, 0, &tax)) != HV_OK)
-        return r;
-    int64_t tax_id = 0;
-    if (tax) {
-        store_val a[] = {SV_TEXTV(tax), SV_TEXTV(tax)};
-        if ((r = upsert(im, "dir_taxonomy", "hsds_id, name", a, 2, &tax_id)) != HV_OK)
+    int64_t tax = 0;
+    const char *ref = tax_id_s ? tax_id_s : tax_name;
+    if (ref) {
+        r = taxonomy_find(im->c, ref, &tax);
+        if (r == HV_ERR_NOTFOUND && tax_id_s && tax_name)
+            r = taxonomy_find(im->c, tax_name, &tax);
+        if (r == HV_ERR_NOTFOUND)
+            r = taxonomy_put(im->c, ref, tax_name ? tax_name : ref, NULL, NULL, NULL, &tax);
+        if (r != HV_OK)
             return r;
     }
-    store_val a[] = {SV_TEXTV(hid), tax_id ? SV_INTV(tax_id) : SV_NULLV,
-                     tv(code),      SV_TEXTV(name),
-                     tv(desc),      tv(lang)};
-    r = upsert(im, "dir_taxonomy_term", "hsds_id, taxonomy_id, code, name, description, language",
-               a, 6, id);
-    if (r == HV_OK)
-        im->rep->terms++;
-    return r;
+    int64_t found = 0;
+    r = taxonomy_term_find(im->c, hid, tax, code, &found);
+    if (r == HV_ERR_NOTFOUND) {
+        if (!hid && !(code && ref))
+            return bad(im, w, "id", "is required (or a code and a taxonomy)");
+        if (!name)
+            return bad(im, w, "name", "is required for a term not in the directory");
+        char gen[420];
+        if (!hid)
+            snprintf(gen, sizeof gen, "%s/%s", ref, code);
+        r = taxonomy_term_put(im->c, hid ? hid : gen, tax, code, name, desc, lang, id);
+    } else if (r == HV_OK) {
+        *id = found;
+        if (name && hid) { /* found by its id: what is given is the news */
+            store_val a[] = {SV_INTV(found), SV_TEXTV(hid)};
+            int64_t same_id = 0;
+            r = store_query_int(
+                im->c, "SELECT COUNT(*) FROM dir_taxonomy_term WHERE id = ? AND hsds_id = ?", a, 2,
+                &same_id);
+            if (r == HV_OK && same_id)
+                r = taxonomy_term_put(im->c, hid, tax, code, name, desc, lang, id);
+        }
+    }
+    if (r != HV_OK)
+        return r;
+    if (parent) {
+        int64_t pid = 0;
+        r = taxonomy_term_find(im->c, parent, 0, NULL, &pid);
+        if (r == HV_OK && pid != *id)
+            r = taxonomy_term_parent(im->c, *id, pid);
+        else if (r == HV_ERR_NOTFOUND || r == HV_OK)
+            r = HV_OK;
+        if (r != HV_OK)
+            return r;
+    }
+    im->rep->terms++;
+    return HV_OK;
+}
+
+/* A document's own taxonomies and terms ({"taxonomies": [...],
+ * "taxonomy_terms": [...]}, as the CSV data package and the export have
+ * them), before its services; a term's parent_id must name a term of the
+ * list or the directory. */
+static hv_result
+taxonomy_lists(importer *im, const json_t *doc)
+{
+    const json_t *taxes = json_object_get(doc, "taxonomies");
+    const json_t *terms = json_object_get(doc, "taxonomy_terms");
+    where top = {.file = im->file, .row = 0, .path = ""};
+    if (taxes && !json_is_array(taxes))
+        return bad(im, &top, "taxonomies", "must be a list");
+    if (terms && !json_is_array(terms))
+        return bad(im, &top, "taxonomy_terms", "must be a list");
+    size_t i;
+    const json_t *x;
+    hv_result r = HV_OK;
+    json_array_foreach(taxes, i, x)
+    {
+        where w = {.file = im->file, .row = (int)i + 1};
+        snprintf(w.path, sizeof w.path, "taxonomies[%zu]", i);
+        if (!json_is_object(x))
+            return bad(im, &w, NULL, "must be an object");
+        const char *hid, *name, *desc, *uri, *version;
+        int64_t tid;
+        if ((r = hsds_id(im, &w, x, &hid)) != HV_OK ||
+            (r = text(im, &w, x, "name", 300, 1, &name)) != HV_OK ||
+            (r = text(im, &w, x, "description", 2000, 0, &desc)) != HV_OK ||
+            (r = text(im, &w, x, "uri", 1000, 0, &uri)) != HV_OK ||
+            (r = text(im, &w, x, "version", 100, 0, &version)) != HV_OK ||
+            (r = taxonomy_put(im->c, hid, name, desc, uri, version, &tid)) != HV_OK)
+            return r;
+    }
+    json_array_foreach(terms, i, x)
+    {
+        where w = {.file = im->file, .row = (int)i + 1};
+        snprintf(w.path, sizeof w.path, "taxonomy_terms[%zu]", i);
+        int64_t tid;
+        if ((r = term(im, &w, x, &tid)) != HV_OK)
+            return r;
+    }
+    /* parents, once every term of the list is in */
+    json_array_foreach(terms, i, x)
+    {
+        where w = {.file = im->file, .row = (int)i + 1};
+        snprintf(w.path, sizeof w.path, "taxonomy_terms[%zu]", i);
+        const char *parent = json_string_value(json_object_get(x, "parent_id"));
+        if (!parent)
+            continue;
+        int64_t tid, pid;
+        const char *hid = json_string_value(json_object_get(x, "id"));
+        const char *code = json_string_value(json_object_get(x, "code"));
+        if ((r = taxonomy_term_find(im->c, hid, 0, code, &tid)) != HV_OK)
+            return r == HV_ERR_NOTFOUND ? bad(im, &w, "id", "names no term") : r;
+        r = taxonomy_term_find(im->c, parent, 0, NULL, &pid);
+        if (r == HV_ERR_NOTFOUND)
+            return bad(im, &w, "parent_id", "names no term in the file or the directory");
+        if (r == HV_OK && pid == tid)
+            return bad(im, &w, "parent_id", "names the term itself");
+        if (r != HV_OK || (r = taxonomy_term_parent(im->c, tid, pid)) != HV_OK)
+            return r;
+    }
+    return HV_OK;
 }
 
 /* Free of charge: a cost option of amount 0, or fees that say so. */
@@ -791,6 +910,14 @@ hsds_import(store_conn *c, const json_t *doc, const char *file, int64_t user_id,
     }
     if (!json_is_array(services))
         return bad(&im, &top, "services", "must be a list of HSDS services");
+    if (json_is_object(doc)) {
+        hv_result r = taxonomy_lists(&im, doc);
+        if (r != HV_OK) {
+            if (!e->detail[0])
+                hv_fail(e, r, NULL, "%s: the taxonomies could not be written", im.file);
+            return r;
+        }
+    }
     size_t i;
     const json_t *s;
     json_array_foreach(services, i, s)

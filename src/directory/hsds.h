@@ -33,4 +33,41 @@ typedef struct hsds_report {
 hv_result hsds_import(store_conn *c, const json_t *doc, const char *file, int64_t user_id,
                       const char *source, hsds_report *rep, hv_err *e);
 
+/* ---- export (hsds_export.c) -------------------------------------------------------
+ * The directory's records in the shapes of the HSDS API reference, built
+ * from the tables (so editors' changes show), nulls left out, in a fixed
+ * order: two exports of the same directory are byte for byte the same, and
+ * hsds_import() of an export gives the same directory back. Small records
+ * (phones, languages, cost_options, required_documents, contacts,
+ * accessibility, schedules) come as stored, with their id and without link
+ * keys (service_id, location_id …): their place in the nesting says it.
+ * Each takes a connection from store_read() or store_begin(), allocates
+ * *OUT (the caller json_decref()s it) and returns HV_ERR_NOTFOUND for an id
+ * not in the directory. No personal data is involved: directory records
+ * are public. */
+
+/* The full service ID (haven's dir_service.id): its fields, "organization"
+ * (object), "phones", "schedules", "languages", "cost_options",
+ * "required_documents", "contacts", "attributes" (each {id, link_type,
+ * link_entity, taxonomy_term_id, taxonomy_term{id, code, name,
+ * description, parent_id, taxonomy, taxonomy_id, language}}) and
+ * "service_at_locations" ({id, description, schedules, location{id,
+ * location_type, organization_id, name, …, latitude, longitude, addresses,
+ * phones, languages, accessibility, schedules}}). Empty lists are left out.
+ * What GET /api/directory/services/{id} answers (plus haven's open_now …). */
+hv_result hsds_export_service(store_conn *c, int64_t id, json_t **out);
+
+/* One organization, location (as nested above) or taxonomy term, by
+ * haven's id. */
+hv_result hsds_export_organization(store_conn *c, int64_t id, json_t **out);
+hv_result hsds_export_location(store_conn *c, int64_t id, json_t **out);
+hv_result hsds_export_term(store_conn *c, int64_t id, json_t **out);
+
+/* Every service, full, ordered by HSDS id: a JSON array. */
+hv_result hsds_export_all(store_conn *c, json_t **out);
+
+/* Every taxonomy ({id, name, description, uri, version}, by HSDS id) and
+ * every term (as hsds_export_term, by taxonomy then HSDS id). */
+hv_result hsds_export_taxonomies(store_conn *c, json_t **taxonomies, json_t **terms);
+
 #endif
