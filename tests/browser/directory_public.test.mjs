@@ -92,7 +92,7 @@ async function fakeSearch(p, { services = [REFUGIO, CLOSED], sites = [] } = {}) 
     } else if (u.pathname === '/api/directory/services/svc-pub-refugio') {
       body = { ...REFUGIO, hours_text: 'Open 24 hours' };
     } else if (u.pathname === '/api/directory/taxonomy_terms') {
-      body = page([{ id: 'oe-1103', name: 'Youth Services' }, { id: 'oe-1200', name: 'Health Care' }]);
+      body = page(u.searchParams.has('parent_id') ? [] : [{ id: 'oe-1103', name: 'Youth Services' }, { id: 'oe-1200', name: 'Health Care' }]);
     } else if (u.pathname === '/api/directory/sites') {
       body = page(sites);
     } else {
@@ -386,8 +386,11 @@ describe('public directory pages', () => {
       await p.getByLabel('Gratis').check();
       await p.getByText('Más opciones').click();
       await p.getByLabel('Su edad').fill('16');
+      /* the kinds of help: Open Eligibility's "Human Services" shown as its children */
+      await p.locator('#category optgroup[label="Human Services"] option', { hasText: 'Food' }).waitFor({ state: 'attached' });
       await p.getByRole('button', { name: 'Buscar', exact: true }).click();
       await p.locator('#results .result').first().waitFor();
+      assert.match(await p.locator('#results .result').first().innerText(), /Abierto ahora/);
       const names = await p.locator('#results .result-title a').allInnerTexts();
       assert.ok(names.includes('Refugio Juvenil Casa Segura'), names.join(', '));
       assert.ok(!names.includes('Teen Counseling Downtown'), 'not free');

@@ -9,7 +9,7 @@
  * /api/directory/services as a list and as markers on a map. "More results"
  * adds the next page; ?page=N shows the first N pages at once.
  */
-import { fmtDistance, fmtNextOpen, fmtNumber, lang, t } from './i18n.js';
+import { fmtDistance, fmtHoursWords, fmtNextOpen, fmtNumber, lang, t } from './i18n.js';
 import {
   addressText, callLink, directoryConfig, errorText, initShell, isFreeService, publicGet, updateLangSwitch,
 } from './find-shell.js';
@@ -146,15 +146,26 @@ function fillChoices() {
   replaceChildren(form.elements.category, [el('option', { value: '', text: t('any_category') })]);
 }
 
+const termsOf = (data) => (Array.isArray(data) ? data : data?.contents || data?.items || [])
+  .filter((x) => x && x.id && x.name);
+
+/*
+ * The kinds of help: the taxonomies' top terms. A top term that is only a
+ * heading (Open Eligibility's "Human Services" facet) is shown as a group of
+ * its children (Emergency, Food, Housing, ...), which are what people pick.
+ */
 async function loadCategories() {
   try {
-    const data = await publicGet('/api/directory/taxonomy_terms?top_only=true&per_page=100');
-    const terms = Array.isArray(data) ? data : data?.contents || [];
+    const top = termsOf(await publicGet('/api/directory/taxonomy_terms?top_only=true&per_page=100')).slice(0, 12);
+    const kids = await Promise.all(top.map((x) => publicGet(`/api/directory/taxonomy_terms?parent_id=${encodeURIComponent(x.id)}&per_page=100`)
+      .then(termsOf).catch(() => [])));
     const select = form.elements.category;
     const keep = select.value;
+    const opt = (x) => el('option', { value: String(x.id), text: x.name });
     replaceChildren(select, [
       el('option', { value: '', text: t('any_category') }),
-      ...terms.filter((x) => x && x.id && x.name).map((x) => el('option', { value: String(x.id), text: x.name })),
+      ...top.filter((x, i) => !kids[i].length).map(opt),
+      ...top.map((x, i) => (kids[i].length ? el('optgroup', { label: x.name }, kids[i].map(opt)) : null)).filter(Boolean),
     ]);
     if (keep && ![...select.options].some((o) => o.value === keep)) {
       select.append(el('option', { value: keep, text: keep }));
@@ -186,6 +197,7 @@ function pointOf(s) {
 }
 
 function firstAddress(s) {
+  if (s.location && s.location.address) return addressText(s.location.address);
   for (const sal of s.service_at_locations || []) {
     const a = sal?.location?.addresses?.[0];
     if (a) return addressText(a);
@@ -198,7 +210,10 @@ function serviceHref(s) {
 }
 
 function openBadge(s) {
-  if (s.open_now === true) return el('span', { class: 'badge badge-ok badge-open' }, t('open_now'));
+  if (s.open_now === true) {
+    const until = s.hours_text ? fmtHoursWords(s.hours_text) : '';
+    return [el('span', { class: 'badge badge-ok badge-open' }, t('open_now')), until ? el('span', { class: 'result-hours' }, until) : null];
+  }
   if (s.open_now === false) {
     const next = s.next_open || s.next_open_at ? fmtNextOpen(s) : t('closed_now');
     return el('span', { class: 'badge badge-off badge-closed' }, next);
@@ -221,7 +236,7 @@ function resultItem(s, index) {
       el('span', { class: 'result-num', 'aria-hidden': 'true' }, fmtNumber(index + 1)),
       el('a', { href: serviceHref(s) }, s.name || '')),
     s.organization?.name ? el('p', { class: 'result-org' }, s.organization.name) : null,
-    el('p', { class: 'result-badges' }, spaced([openBadge(s), isFreeService(s) ? el('span', { class: 'badge badge-free' }, t('free')) : null, ...meta])),
+    el('p', { class: 'result-badges' }, spaced([...[openBadge(s)].flat(), isFreeService(s) ? el('span', { class: 'badge badge-free' }, t('free')) : null, ...meta])),
     addr ? el('p', { class: 'result-address' }, addr) : null,
     phone ? el('p', { class: 'result-call' }, callLink(phone, { small: true })) : null);
 }

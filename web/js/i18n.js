@@ -69,6 +69,8 @@ const en = {
   open_now: 'Open now',
   closed_now: 'Closed now',
   opens: (when) => `Opens ${when}`,
+  open_until: (when) => `Open until ${when}`,
+  open_24h: 'Open 24 hours',
   free: 'Free',
   call: (n) => `Call ${n}`,
   details: 'Details',
@@ -109,6 +111,7 @@ const en = {
   safe_none: 'No safe places found here. Try a wider area or call the hotline above.',
   sites_found: (n) => (n === 1 ? '1 safe place found.' : `${n} safe places found.`),
   staff_contact: 'Staff contact',
+  site_types: { fire_station: 'Fire station', library: 'Library', park: 'Park', clinic: 'Clinic', other: 'Safe place' },
   safe_map: 'Map of safe places',
 
   err_network: 'Could not reach the directory. Check your connection and try again.',
@@ -178,6 +181,8 @@ const es = {
   open_now: 'Abierto ahora',
   closed_now: 'Cerrado ahora',
   opens: (when) => `Abre ${when}`,
+  open_until: (when) => `Abierto hasta ${when}`,
+  open_24h: 'Abierto las 24 horas',
   free: 'Gratis',
   call: (n) => `Llamar al ${n}`,
   details: 'Detalles',
@@ -218,6 +223,7 @@ const es = {
   safe_none: 'No se encontraron lugares seguros aquí. Pruebe un área más amplia o llame a la línea de ayuda de arriba.',
   sites_found: (n) => (n === 1 ? 'Se encontró 1 lugar seguro.' : `Se encontraron ${n} lugares seguros.`),
   staff_contact: 'Contacto del personal',
+  site_types: { fire_station: 'Estación de bomberos', library: 'Biblioteca', park: 'Parque', clinic: 'Clínica', other: 'Lugar seguro' },
   safe_map: 'Mapa de lugares seguros',
 
   err_network: 'No se pudo conectar con el directorio. Revise su conexión e inténtelo de nuevo.',
@@ -307,14 +313,22 @@ export function fmtDays(byday) {
   return new Intl.ListFormat(lang === 'es' ? 'es' : 'en', { style: 'short', type: 'conjunction' }).format(names);
 }
 
+/* "Mon 9:00" (the API's English day and 24-hour time) in the page's language. */
+function fmtWhen(day, hhmm) {
+  const d = day ? `${t('days_short')[EN_SHORT.indexOf(day)]} ` : '';
+  return `${d}${fmtTime(hhmm)}`;
+}
+
+const WHEN = '(?:(Sun|Mon|Tue|Wed|Thu|Fri|Sat)\\w*\\s+)?(\\d{1,2}:\\d{2})';
+
 /*
- * When a closed service opens next, in the page's language: from
- * next_open_at (RFC 3339) when the API gives it, else the API's English
- * text ("Opens Mon 9:00") with its day and time translated.
+ * The API's hours in words ("Opens Mon 9:00", "Open until Sun 2:00",
+ * "Open 24 hours") in the page's language; from next_open_at (RFC 3339)
+ * when the API gives it. Other text is shown as written.
  */
-export function fmtNextOpen(service) {
-  if (service.next_open_at) {
-    const d = new Date(service.next_open_at);
+export function fmtHoursWords(text, at) {
+  if (at) {
+    const d = new Date(at);
     if (!Number.isNaN(d.getTime())) {
       const f = new Intl.DateTimeFormat(lang === 'es' ? 'es-US' : 'en-US', {
         weekday: 'short', hour: 'numeric', minute: '2-digit', timeZone: 'America/Los_Angeles',
@@ -322,14 +336,18 @@ export function fmtNextOpen(service) {
       return t('opens', f.format(d));
     }
   }
-  const text = String(service.next_open || '');
-  const m = /^Opens\s+(?:(Sun|Mon|Tue|Wed|Thu|Fri|Sat)\w*\s+)?(\d{1,2}:\d{2})(?:\s*([AaPp][Mm]))?/.exec(text);
-  if (!m) return text;
-  let hh = Number(m[2].split(':')[0]);
-  const mm = m[2].split(':')[1];
-  if (m[3]) hh = (hh % 12) + (/p/i.test(m[3]) ? 12 : 0);
-  const when = `${m[1] ? t('days_short')[EN_SHORT.indexOf(m[1])] + ' ' : ''}${fmtTime(`${hh}:${mm}`)}`;
-  return t('opens', when);
+  const s = String(text || '');
+  if (/^Open 24 hours$/i.test(s)) return t('open_24h');
+  let m = new RegExp(`^Opens\\s+${WHEN}`).exec(s);
+  if (m) return t('opens', fmtWhen(m[1], m[2]));
+  m = new RegExp(`^Open until\\s+${WHEN}`).exec(s);
+  if (m) return t('open_until', fmtWhen(m[1], m[2]));
+  return s;
+}
+
+/* When a closed service opens next, in the page's language. */
+export function fmtNextOpen(service) {
+  return fmtHoursWords(service.next_open, service.next_open_at);
 }
 
 /* The URL of this page in language L, keeping every other parameter. */

@@ -6,7 +6,7 @@
  * GET /api/directory/sites (?near=&radius_mi=&open_now=true); the choices
  * live in the URL (?near=&r=&open=1&lang=). No sign-in.
  */
-import { fmtDistance, fmtNextOpen, fmtNumber, lang, t } from './i18n.js';
+import { fmtDistance, fmtHoursWords, fmtNextOpen, fmtNumber, lang, t } from './i18n.js';
 import {
   addressText, callLink, directionsHref, directoryConfig, errorText, initShell, publicGet, updateLangSwitch,
 } from './find-shell.js';
@@ -58,9 +58,9 @@ function siteFields(x) {
   const contact = x.staff_contact ?? x.syz_contact ?? x.contact ?? null;
   const phone = x.phone || (x.phones || [])[0] || (contact && typeof contact === 'object' && contact.phone ? { number: contact.phone } : null);
   return {
-    id: x.id, name: x.name || '', type: x.type || x.location_type_label || '', addr, lat, lon,
+    id: x.id, name: x.name || '', type: x.type ? t('site_types')[x.type] || x.type : '', addr, lat, lon,
     open: x.open_now, next: x.next_open || x.next_open_at ? fmtNextOpen(x) : '',
-    hours: x.hours_text || x.hours || '',
+    hours: x.hours_text ? fmtHoursWords(x.hours_text) : '',
     contact: typeof contact === 'string' ? contact : contact ? [contact.name, contact.title, contact.email].filter(Boolean).join(', ') : '',
     phone: typeof phone === 'string' ? { number: phone } : phone,
     distance: x.distance_mi,
@@ -109,7 +109,7 @@ async function load(s) {
   try {
     const data = await publicGet(`/api/directory/sites?${p.toString()}`);
     if (my !== seq) return;
-    sites = Array.isArray(data) ? data : data?.contents || [];
+    sites = Array.isArray(data) ? data : data?.contents || data?.items || [];
     render();
     announce(status, sites.length ? t('sites_found', sites.length) : t('safe_none'));
   } catch (err) {

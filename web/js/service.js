@@ -5,7 +5,7 @@
  * there and a directions link, phones to tap, what to bring, accessibility,
  * and a small map. From GET /api/directory/services/{id}; no sign-in.
  */
-import { fmtDays, fmtNextOpen, fmtTime, lang, t } from './i18n.js';
+import { fmtDays, fmtHoursWords, fmtNextOpen, fmtTime, lang, t } from './i18n.js';
 import {
   addressText, callLink, directionsHref, directoryConfig, errorText, initShell, isFreeService, publicGet,
 } from './find-shell.js';
@@ -76,7 +76,10 @@ function scheduleLine(sch) {
 function renderHours(s) {
   const open = $('#service-open');
   replaceChildren(open);
-  if (s.open_now === true) open.append(el('span', { class: 'badge badge-ok badge-open' }, t('open_now')));
+  if (s.open_now === true) {
+    open.append(el('span', { class: 'badge badge-ok badge-open' }, t('open_now')));
+    if (s.hours_text) open.append(' ', fmtHoursWords(s.hours_text));
+  }
   else if (s.open_now === false) {
     open.append(el('span', { class: 'badge badge-off badge-closed' }, t('closed_now')));
     if (s.next_open || s.next_open_at) open.append(' ', fmtNextOpen(s));
@@ -89,7 +92,7 @@ function renderHours(s) {
     if (!(s.schedules || []).length) for (const sch of loc.schedules || []) lines.push(scheduleLine(sch));
   }
   const unique = [...new Set(lines.filter(Boolean))];
-  if (!unique.length && s.hours_text) unique.push(s.hours_text);
+  if (!unique.length && s.hours_text) unique.push(fmtHoursWords(s.hours_text));
   replaceChildren($('#service-hours'), (unique.length ? unique : [t('not_listed')]).map((l) => el('li', {}, l)));
 }
 
