@@ -117,7 +117,7 @@ describe('the OpenAPI document', () => {
     for (const r of routes) {
       const op = doc.paths[r.path][r.method.toLowerCase()];
       const open = ['/healthz', '/readyz', '/metrics', '/api/v1/openapi.json', '/api/v1/session',
-        '/api/v1/ack/{token}', '/api/v1/sms/inbound', '/api/directory/config'].includes(r.path) && !(r.path === '/api/v1/session' && r.method === 'DELETE');
+        '/api/v1/ack/{token}', '/api/v1/sms/inbound'].includes(r.path) && !(r.path === '/api/v1/session' && r.method === 'DELETE');
       if (open) assert.deepEqual(op.security, [], `${r.method} ${r.path} is open`);
       else assert.ok(op.responses['401'], `${r.method} ${r.path} documents 401`);
     }
