@@ -118,6 +118,8 @@ static const conf_key conf_keys[] = {
         "longest one geocoder call may take"),
     STR("directory", "zip_table", zip_table, "",
         "ZIP code table (zip, lat, lon; default: data/zcta.tsv, as web_dir is found)"),
+    NUM("directory", "search_rate_per_minute", search_rate_per_minute, 1, 1000000, "300",
+        "public directory searches (and sites lists) per client address a minute"),
 };
 
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])

@@ -65,6 +65,7 @@ typedef struct haven_config {
     char geocoder_url[256];
     long geocoder_timeout_ms;
     char zip_table[512];
+    long search_rate_per_minute;
 } haven_config;
 
 /* Fills CFG with every default. */
