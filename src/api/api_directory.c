@@ -28,9 +28,8 @@
 #include "directory/search.h"
 #include "directory/zipgeo.h"
 
-#define DIR_RATE_PER_MINUTE 300 /* searches a client address may make a minute */
-#define DIR_CACHE_CONTROL   "public, max-age=60"
-#define DIR_DEFAULT_PER     20
+#define DIR_CACHE_CONTROL "public, max-age=60"
+#define DIR_DEFAULT_PER   20
 
 /* ---- answers ------------------------------------------------------------------------ */
 
@@ -451,7 +450,7 @@ throttled(http_req *r)
 {
     char key[96];
     snprintf(key, sizeof key, "dir:%s", r->client_ip);
-    if (throttle_allow(key, DIR_RATE_PER_MINUTE, 60000, clock_real_ms()))
+    if (throttle_allow(key, (int)api_app(r)->cfg.search_rate_per_minute, 60000, clock_real_ms()))
         return 0;
     http_set_header(r, "Retry-After", "60");
     http_send_problem(r, 429, "rate-limited", "Too many requests", NULL,

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "notify/oncall.h"
 #include "core/encode.h"
+#include "directory/synth.h"
 #include "auth/roles.h"
 #include "protocol/model.h"
 #include "protocol/referral.h"
@@ -416,6 +417,8 @@ demo_fill(store_conn *c, const crypt_keys *k, const char *password)
         r = demo_arrests(c, station_ids, &e);
     if (r == HV_OK)
         r = demo_program(c, &e);
+    if (r == HV_OK) /* the services directory, Safe Youth Zones among them */
+        r = synth_demo(c, SYNTH_DEMO_SERVICES, &e);
     if (r != HV_OK && e.detail[0])
         fprintf(stderr, "haven: demo data: %s\n", e.detail);
     return r;

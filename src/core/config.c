@@ -123,6 +123,8 @@ static const conf_key conf_keys[] = {
         "https://{s}.tile.example.org/{z}/{x}/{y}.png (empty: maps without tiles)"),
     STR("directory", "tile_attribution", tile_attribution, "",
         "the credit the tile service requires, shown on the maps (HTML allowed)"),
+    NUM("directory", "search_rate_per_minute", search_rate_per_minute, 1, 1000000, "300",
+        "public directory searches (and sites lists) per client address a minute"),
 };
 
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])

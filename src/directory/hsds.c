@@ -762,7 +762,9 @@ service(importer *im, const where *w, const json_t *s)
         "DELETE FROM dir_language WHERE service_id = ?",
         "DELETE FROM dir_service_term WHERE service_id = ?",
     };
-    for (size_t k = 0; r == HV_OK && k < sizeof clear / sizeof clear[0]; k++)
+    /* (a new service has nothing to clear: skipping it keeps a large first
+     * import linear; dir_schedule has no index on service_at_location_id) */
+    for (size_t k = 0; r == HV_OK && existing && k < sizeof clear / sizeof clear[0]; k++)
         r = store_exec(im->c, clear[k], sid, 1, NULL);
     if (r == HV_OK &&
         ((r = details(im, w, s, "phones", "phone", hid, id, 0)) != HV_OK ||

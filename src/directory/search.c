@@ -1239,8 +1239,8 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
             h->next_open = h->next_close = HOURS_NEVER;
             hours_state hs;
             if (rs >= 0 && x->rsets[rs].n > 0 &&
-                hours_open_at(x->rules + x->rsets[rs].off, (int)x->rsets[rs].n, x->tz, k.at,
-                              &hs) == HV_OK) {
+                hours_open_at(x->rules + x->rsets[rs].off, (int)x->rsets[rs].n, x->tz, k.at, &hs) ==
+                    HV_OK) {
                 h->has_hours = 1;
                 h->open = hs.open;
                 h->next_open = hs.next_open;

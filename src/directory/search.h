@@ -69,8 +69,8 @@ typedef struct dir_hit {
     int open;            /* at the query's instant, or now */
     double lat, lon;     /* the location's point, when it has one */
     int has_point;
-    int has_hours;       /* schedules apply (else open is 0 and nothing is known) */
-    int64_t next_open;   /* hours_state's, at the query's instant (HOURS_NEVER: none) */
+    int has_hours;     /* schedules apply (else open is 0 and nothing is known) */
+    int64_t next_open; /* hours_state's, at the query's instant (HOURS_NEVER: none) */
     int64_t next_close;
 } dir_hit;
 

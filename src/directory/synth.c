@@ -5,6 +5,8 @@
  */
 #include "directory/synth.h"
 
+#include "directory/hsds.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -401,4 +403,17 @@ synth_write(const synth_options *o, FILE *out)
     if (fputs("\n]}\n", out) == EOF || fflush(out) == EOF)
         return HV_ERR_IO;
     return HV_OK;
+}
+
+hv_result
+synth_demo(store_conn *c, int64_t n, hv_err *e)
+{
+    json_t *list = json_array();
+    for (int64_t i = 0; i < n; i++)
+        json_array_append_new(list, synth_service(SYNTH_DEMO_SEED, i, i < SYNTH_DEMO_SYZ));
+    json_t *doc = json_pack("{s:o}", "services", list);
+    hsds_report rep;
+    hv_result r = hsds_import(c, doc, "demo directory", 0, "import", &rep, e);
+    json_decref(doc);
+    return r;
 }

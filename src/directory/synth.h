@@ -16,7 +16,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/err.h"
 #include "core/result.h"
+#include "store/store.h"
 
 typedef struct synth_options {
     int64_t count; /* services to make */
@@ -32,5 +34,13 @@ json_t *synth_service(uint64_t seed, int64_t n, int syz);
 /* Writes {"services": [...]} for O to OUT, one service at a time (the
  * whole set is never in memory). HV_ERR_IO on a write error. */
 hv_result synth_write(const synth_options *o, FILE *out);
+
+/* The demo's directory (`haven demo`): N services of seed SYNTH_DEMO_SEED,
+ * the first SYNTH_DEMO_SYZ of them Safe Youth Zone sites, imported in the
+ * caller's write transaction C. */
+#define SYNTH_DEMO_SEED     20261
+#define SYNTH_DEMO_SERVICES 200
+#define SYNTH_DEMO_SYZ      12
+hv_result synth_demo(store_conn *c, int64_t n, hv_err *e);
 
 #endif
