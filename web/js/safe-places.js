@@ -56,7 +56,10 @@ function siteFields(x) {
   const addr = typeof x.address === 'string' ? x.address : addressText(x.address || (x.addresses || [])[0]);
   const lat = x.latitude ?? x.lat, lon = x.longitude ?? x.lon;
   const contact = x.staff_contact ?? x.syz_contact ?? x.contact ?? null;
-  const phone = x.phone || (x.phones || [])[0] || (contact && typeof contact === 'object' && contact.phone ? { number: contact.phone } : null);
+  /* a number written in the staff contact becomes a button to call */
+  const inContact = typeof contact === 'string' ? /(\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}/.exec(contact) : null;
+  const phone = x.phone || (x.phones || [])[0] || (contact && typeof contact === 'object' && contact.phone ? { number: contact.phone } : null)
+    || (inContact ? { number: inContact[0] } : null);
   return {
     id: x.id, name: x.name || '', type: x.type ? t('site_types')[x.type] || x.type : '', addr, lat, lon,
     open: x.open_now, next: x.next_open || x.next_open_at ? fmtNextOpen(x) : '',
@@ -76,6 +79,7 @@ function siteItem(x, i) {
     el('p', { class: 'result-badges' },
       f.open === true ? el('span', { class: 'badge badge-ok badge-open' }, t('open_now'))
         : f.open === false ? el('span', { class: 'badge badge-off badge-closed' }, f.next || t('closed_now')) : null,
+      ' ',
       f.distance != null ? el('span', { class: 'result-distance' }, t('away', fmtDistance(f.distance))) : null),
     f.addr ? el('p', { class: 'result-address' }, f.addr) : null,
     f.hours && typeof f.hours === 'string' ? el('p', { class: 'muted' }, `${t('hours')}: ${f.hours}`) : null,

@@ -40,7 +40,8 @@ function costText(s) {
   if (isFreeService(s)) parts.push(t('free'));
   if (s.fees_description) parts.push(s.fees_description);
   for (const c of s.cost_options || []) {
-    if (c.option && !parts.includes(c.option)) parts.push(c.option);
+    /* "Free" again after our own word for it says nothing new */
+    if (c.option && !parts.includes(c.option) && !(isFreeService(s) && /^(free|gratis)$/i.test(c.option.trim()))) parts.push(c.option);
   }
   return parts.join(' · ');
 }
