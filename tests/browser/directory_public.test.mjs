@@ -410,6 +410,22 @@ describe('public directory pages', () => {
       await closePage(p);
     });
 
+    test('"Use my location" searches around the phone, rounded to about 100 m', async (t) => {
+      if (!searchApi) return t.skip(why);
+      const context = await browser.newContext({
+        baseURL: haven.url, viewport: PHONE, locale: 'en-US', timezoneId: 'America/Los_Angeles',
+        geolocation: { latitude: 34.056123, longitude: -118.236544 }, permissions: ['geolocation'],
+      });
+      const p = await context.newPage();
+      await p.goto('/find');
+      await p.getByLabel('What do you need?').fill('shelter');
+      await p.getByRole('button', { name: 'Use my location' }).click();
+      await p.waitForURL((x) => x.searchParams.get('near') === '34.056,-118.237');
+      await p.locator('#results .result-title a', { hasText: 'Refugio Juvenil Casa Segura' }).waitFor();
+      assert.match(await p.locator('#locate-status').innerText(), /Using your location/);
+      await context.close();
+    });
+
     test('Safe Youth Zones from the real sites API', async (t) => {
       if (!searchApi) return t.skip(why);
       const p = await newPage(browser, haven.url);
