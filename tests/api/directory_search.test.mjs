@@ -289,3 +289,17 @@ describe('the directory search API', () => {
     assert.equal(one.parameters[0].schema.type, 'string');
   });
 });
+
+describe('the directory search is throttled per client address', () => {
+  let srv;
+  before(async () => { srv = await startServer({ config: '[directory]\nsearch_rate_per_minute = 3\n' }); });
+  after(async () => { await srv?.cleanup(); });
+
+  it('past the rate: 429 with Retry-After; other routes still answer', async () => {
+    for (let i = 0; i < 3; i++) assert.equal((await srv.get('/api/directory/services?search=help')).status, 200);
+    const r = await srv.get('/api/directory/services?search=help');
+    expectProblem(assert, r, 429, 'rate-limited');
+    assert.equal(r.headers.get('retry-after'), '60');
+    assert.equal((await srv.get('/api/directory/taxonomies')).status, 200);
+  });
+});
