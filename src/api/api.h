@@ -73,6 +73,8 @@ json_t *api_openapi(void);
 void api_healthz(http_req *r);
 void api_readyz(http_req *r);
 void api_metrics(http_req *r);
+/* api_dirpages.c: what the public directory pages need besides the search API */
+void api_directory_config(http_req *r);
 void api_openapi_get(http_req *r);
 void api_clock_get(http_req *r);
 void api_clock_set(http_req *r);
@@ -200,6 +202,23 @@ void api_syz_sites(http_req *r);
 void api_syz_staff_add(http_req *r);
 void api_syz_staff_remove(http_req *r);
 void api_direditor_schemas(json_t *schemas);
+
+/* The services directory's public read API (api_directory.c). */
+void api_directory_root(http_req *r);
+void api_directory_services(http_req *r);
+void api_directory_service(http_req *r);
+void api_directory_organizations(http_req *r);
+void api_directory_organization(http_req *r);
+void api_directory_sals(http_req *r);
+void api_directory_sal(http_req *r);
+void api_directory_taxonomies(http_req *r);
+void api_directory_terms(http_req *r);
+void api_directory_term(http_req *r);
+void api_directory_location(http_req *r);
+void api_directory_sites(http_req *r);
+/* Its query parameters and shapes in the OpenAPI document. */
+void api_directory_openapi_params(const http_route *rt, json_t *params);
+void api_directory_schemas(json_t *schemas);
 
 /* The live-event pump (api_events.c). */
 hv_result api_events_start(haven_app *app);

@@ -21,6 +21,9 @@ static const char fixed_schemas[] =
     "\"request_id\":{\"type\":\"string\"}},\"required\":[\"type\",\"title\",\"status\"]},"
     "\"Health\":{\"type\":\"object\",\"properties\":{\"status\":{\"type\":\"string\"},"
     "\"database\":{\"type\":\"string\"}}},"
+    "\"DirectoryConfig\":{\"type\":\"object\",\"properties\":{\"tile_url\":{\"type\":"
+    "\"string\",\"description\":\"Leaflet tile URL template; empty: maps without tiles\"},"
+    "\"tile_attribution\":{\"type\":\"string\"}}},"
     "\"Labelled\":{\"type\":\"array\",\"items\":{\"type\":\"object\",\"properties\":"
     "{\"value\":{\"type\":\"string\"},\"label\":{\"type\":\"string\"}}}},"
     "\"Meta\":{\"type\":\"object\",\"properties\":{\"agency_kinds\":{\"$ref\":"
@@ -123,6 +126,8 @@ operation(const http_route *rt)
                                                 (int)(e - p - 1), "in", "path", "required", 1,
                                                 "schema", "type", "integer"));
     }
+    if (strncmp(rt->pattern, "/api/directory", 14) == 0)
+        api_directory_openapi_params(rt, params);
     for (size_t i = 0; i < sizeof searches / sizeof searches[0]; i++)
         if (strcmp(rt->pattern, searches[i].pattern) == 0 && strcmp(rt->method, "GET") == 0)
             json_array_append_new(params, json_pack("{s:s, s:s, s:s, s:{s:s}}", "name", "q", "in",
@@ -483,6 +488,7 @@ api_openapi(void)
     api_program_schemas(schemas);
     api_direditor_schemas(schemas);
     api_linkage_schemas(schemas);
+    api_directory_schemas(schemas);
     json_object_set_new(schemas, "LoginInput", record_schema(&input_login, 1));
     json_object_set_new(schemas, "PasswordChange", record_schema(&input_password_change, 1));
     json_object_set_new(schemas, "PasswordReset", record_schema(&input_password_reset, 1));

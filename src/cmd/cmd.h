@@ -18,6 +18,9 @@ int cmd_audit(int argc, char **argv);
 int cmd_key(int argc, char **argv);
 int cmd_facts(int argc, char **argv);
 int cmd_directory(int argc, char **argv);
+/* directory generate / search-bench (directory_search.c) */
+int cmd_directory_generate(int argc, char **argv);
+int cmd_directory_search_bench(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);

@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "notify/oncall.h"
 #include "core/encode.h"
+#include "directory/synth.h"
 #include "auth/roles.h"
 #include "protocol/model.h"
 #include "protocol/referral.h"
@@ -417,6 +418,8 @@ demo_fill(store_conn *c, const crypt_keys *k, const char *password)
         r = demo_arrests(c, station_ids, &e);
     if (r == HV_OK)
         r = demo_program(c, &e);
+    if (r == HV_OK) /* the services directory, Safe Youth Zones among them */
+        r = synth_demo(c, SYNTH_DEMO_SERVICES, &e);
     /* the site staff user works at a Safe Youth Zone (dirsearch's demo
      * services, when seeded before this, bring the sites) */
     for (size_t i = 0; r == HV_OK && i < N(demo_users); i++)

@@ -249,6 +249,10 @@ do_taxonomy(const opts *o, const char *file)
 int
 cmd_directory(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "generate") == 0) /* directory_search.c */
+        return cmd_directory_generate(argc, argv);
+    if (argc >= 2 && strcmp(argv[1], "search-bench") == 0)
+        return cmd_directory_search_bench(argc, argv);
     opts o = {0};
     char *w[4];
     int rc = 0;

@@ -194,6 +194,7 @@ cmd_help(int argc, char **argv)
           "  facts rebuild recompute the outcomes rollup from the case records\n"
           "  directory import FILE  HSDS 3.0 services into the services directory\n"
           "  directory export|taxonomy  the directory out as HSDS JSON or CSV; a 211 taxonomy in\n"
+          "  directory generate N   synthetic HSDS services (JSON) for demos and benchmarks\n"
           "  link          find which records of a CSV file are the same person\n"
           "  version       print the version\n"
           "  help [config] this text, or every configuration key\n"

@@ -19,6 +19,7 @@
 #include "cmd/cmd.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "directory/tiles.h"
 
 static const char serve_usage[] =
     "usage: haven serve [--data DIR] [--database URL] [--listen ADDR:PORT] [--config FILE]\n"
@@ -128,6 +129,14 @@ cmd_serve(int argc, char **argv)
                 app.cfg.timezone);
         return 2;
     }
+    /* the public pages' map tiles: the CSP's img-src allows their host only */
+    static char tile_src[TILES_URL_MAX + 8];
+    hv_err terr = {0};
+    if (tiles_csp_source(app.cfg.tile_url, tile_src, sizeof tile_src, &terr) != HV_OK ||
+        tiles_check_attribution(app.cfg.tile_attribution, &terr) != HV_OK) {
+        fprintf(stderr, "haven: [directory] %s: %s\n", terr.field, terr.detail);
+        return 2;
+    }
     log_set_level((log_level)log_level_parse(app.cfg.log_level));
     clock_enable_test(app.cfg.test_clock);
     cmd_password_cost(&app.cfg);
@@ -182,6 +191,7 @@ cmd_serve(int argc, char **argv)
         .tls_key_pem = key,
         .access_log = app.cfg.access_log,
         .trust_proxy = app.cfg.trust_proxy,
+        .csp_img_src = tile_src,
     };
     if (outcomes_new(&app.outcomes) != HV_OK) {
         fprintf(stderr, "haven: out of memory\n");

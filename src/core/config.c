@@ -122,6 +122,13 @@ static const conf_key conf_keys[] = {
         "longest one geocoder call may take"),
     STR("directory", "zip_table", zip_table, "",
         "ZIP code table (zip, lat, lon; default: data/zcta.tsv, as web_dir is found)"),
+    STR("directory", "tile_url", tile_url, "",
+        "map tiles of the public pages: a Leaflet URL template such as "
+        "https://{s}.tile.example.org/{z}/{x}/{y}.png (empty: maps without tiles)"),
+    STR("directory", "tile_attribution", tile_attribution, "",
+        "the credit the tile service requires, shown on the maps (HTML allowed)"),
+    NUM("directory", "search_rate_per_minute", search_rate_per_minute, 1, 1000000, "300",
+        "public directory searches (and sites lists) per client address a minute"),
 };
 
 #define CONF_NKEYS (sizeof conf_keys / sizeof conf_keys[0])

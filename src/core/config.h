@@ -67,6 +67,9 @@ typedef struct haven_config {
     char geocoder_url[256];
     long geocoder_timeout_ms;
     char zip_table[512];
+    char tile_url[256];         /* checked by tiles_csp_source at start */
+    char tile_attribution[320]; /* checked by tiles_check_attribution */
+    long search_rate_per_minute;
 } haven_config;
 
 /* Fills CFG with every default. */

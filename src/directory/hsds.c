@@ -385,6 +385,19 @@ location(importer *im, const where *w, const json_t *o, int64_t org_id, int64_t 
             (r = text(im, &aw, addr, "country", 2, 0, &country)) != HV_OK)
             return r;
     }
+    /* haven's extension: a Safe Youth Zone site, with whom to ask for */
+    int syz = 0;
+    const char *syz_contact = NULL;
+    const json_t *x = json_object_get(o, "x_safe_youth_zone");
+    if (x && !json_is_null(x)) {
+        where xw;
+        sub(&xw, w, "x_safe_youth_zone");
+        if (!json_is_object(x))
+            return bad(im, &xw, NULL, "must be an object ({\"staff_contact\": ...})");
+        if ((r = text(im, &xw, x, "staff_contact", 300, 0, &syz_contact)) != HV_OK)
+            return r;
+        syz = 1;
+    }
     store_val a[] = {SV_TEXTV(hid),
                      org_id ? SV_INTV(org_id) : SV_NULLV,
                      SV_TEXTV(type),
@@ -400,13 +413,15 @@ location(importer *im, const where *w, const json_t *o, int64_t org_id, int64_t 
                      tv(region),
                      tv(postal),
                      tv(country),
+                     SV_INTV(syz),
+                     tv(syz_contact),
                      SV_INTV(im->now),
                      SV_INTV(im->now)};
     r = upsert(im, "dir_location",
                "hsds_id, organization_id, location_type, name, alternate_name, description, "
                "transportation, lat_e6, lon_e6, address_1, address_2, city, state_province, "
-               "postal_code, country, created_at, updated_at",
-               a, 17, id);
+               "postal_code, country, syz, syz_contact, created_at, updated_at",
+               a, 19, id);
     if (r != HV_OK)
         return r;
     im->rep->locations++;
@@ -755,7 +770,9 @@ service(importer *im, const where *w, const json_t *s)
         "DELETE FROM dir_language WHERE service_id = ?",
         "DELETE FROM dir_service_term WHERE service_id = ?",
     };
-    for (size_t k = 0; r == HV_OK && k < sizeof clear / sizeof clear[0]; k++)
+    /* (a new service has nothing to clear: skipping it keeps a large first
+     * import linear; dir_schedule has no index on service_at_location_id) */
+    for (size_t k = 0; r == HV_OK && existing && k < sizeof clear / sizeof clear[0]; k++)
         r = store_exec(im->c, clear[k], sid, 1, NULL);
     if (r == HV_OK &&
         ((r = details(im, w, s, "phones", "phone", hid, id, 0)) != HV_OK ||

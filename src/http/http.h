@@ -91,6 +91,10 @@ typedef struct http_options {
     const char *tls_key_pem;
     int access_log;
     int trust_proxy;
+    /* More sources for the CSP's img-src (a map tile host such as
+     * https://tiles.example.org, a leading "*." allowed),
+     * or NULL; copied at start. */
+    const char *csp_img_src;
 } http_options;
 
 hv_result http_start(const http_options *opt, http_server **out);

@@ -33,6 +33,7 @@ struct http_server {
     atomic_int inflight;
     atomic_uint_fast64_t seq;
     char rid_prefix[9];
+    char csp[640]; /* CSP_FMT with the configured img-src sources */
     static_files *files;
     http_metrics *metrics;
     pthread_mutex_t smu; /* guards the stream list and each stream's flags */
@@ -52,10 +53,11 @@ typedef struct http_stream {
     struct http_stream *next, *prev;
 } http_stream;
 
-static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
-                          "img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-                          "object-src 'none'; base-uri 'none'; form-action 'self'; "
-                          "frame-ancestors 'none'";
+/* %s%s: more img-src sources (a map tile host), or nothing */
+static const char CSP_FMT[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+                              "img-src 'self' data:%s%s; font-src 'self'; connect-src 'self'; "
+                              "object-src 'none'; base-uri 'none'; form-action 'self'; "
+                              "frame-ancestors 'none'";
 
 /* ---- routing ---------------------------------------------------------- */
 
@@ -190,7 +192,7 @@ send_response(http_req *r, int status, struct MHD_Response *resp, const char *ct
     }
     if (ctype)
         MHD_add_response_header(resp, "Content-Type", ctype);
-    MHD_add_response_header(resp, "Content-Security-Policy", CSP);
+    MHD_add_response_header(resp, "Content-Security-Policy", r->srv->csp);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
@@ -788,6 +790,13 @@ http_start(const http_options *opt, http_server **out)
     if (!s)
         return HV_ERR_NOMEM;
     s->opt = *opt;
+    const char *img = opt->csp_img_src ? opt->csp_img_src : "";
+    int cn = snprintf(s->csp, sizeof s->csp, CSP_FMT, img[0] ? " " : "", img);
+    if (cn < 0 || (size_t)cn >= sizeof s->csp || strpbrk(img, ";,'\"\r\n")) {
+        log_event(LOG_ERROR, "bad img-src for the content security policy", NULL);
+        free(s);
+        return HV_ERR_CONFIG;
+    }
     pthread_mutex_init(&s->smu, NULL);
     uint8_t rnd[4];
     randombytes_buf(rnd, sizeof rnd);

@@ -23,6 +23,15 @@ async function routesFromSource() {
   return out;
 }
 
+// The public directory names records by HSDS id: the demo's (haven demo, synth_demo).
+const DIRECTORY_IDS = {
+  '/api/directory/services/{id}': '/api/directory/services/svc-20261-0',
+  '/api/directory/organizations/{id}': '/api/directory/organizations/org-20261-syz',
+  '/api/directory/service_at_locations/{id}': '/api/directory/service_at_locations/svc-20261-0-sal-0',
+  '/api/directory/taxonomy_terms/{id}': '/api/directory/taxonomy_terms/oe-1102',
+  '/api/directory/locations/{id}': '/api/directory/locations/svc-20261-0-loc-0',
+};
+
 describe('the OpenAPI document', () => {
   let srv;
   let doc;
@@ -117,7 +126,8 @@ describe('the OpenAPI document', () => {
     for (const r of routes) {
       const op = doc.paths[r.path][r.method.toLowerCase()];
       const open = ['/healthz', '/readyz', '/metrics', '/api/v1/openapi.json', '/api/v1/session',
-        '/api/v1/ack/{token}', '/api/v1/sms/inbound'].includes(r.path) && !(r.path === '/api/v1/session' && r.method === 'DELETE');
+        '/api/v1/ack/{token}', '/api/v1/sms/inbound'].includes(r.path) && !(r.path === '/api/v1/session' && r.method === 'DELETE')
+        || r.path.startsWith('/api/directory'); // the public directory
       if (open) assert.deepEqual(op.security, [], `${r.method} ${r.path} is open`);
       else assert.ok(op.responses['401'], `${r.method} ${r.path} documents 401`);
     }
@@ -126,7 +136,7 @@ describe('the OpenAPI document', () => {
   it('every path in the document answers (never the router\'s 404), without sign-in', async () => {
     for (const [p, item] of Object.entries(doc.paths)) {
       // a report is named, not numbered
-      const concrete = p === '/api/v1/exports/{report}' ? '/api/v1/exports/outcomes?format=csv' : p.replace(/\{\w+\}/g, '1');
+      const concrete = p === '/api/v1/exports/{report}' ? '/api/v1/exports/outcomes?format=csv' : (DIRECTORY_IDS[p] || p.replace(/\{\w+\}/g, '1'));
       for (const m of Object.keys(item)) {
         const method = m.toUpperCase();
         const opts = method === 'GET' || method === 'DELETE' ? {} : { json: {} };
@@ -150,7 +160,7 @@ describe('the OpenAPI document', () => {
       // a review pair exists only once record linkage queued one (linkage_haven.test.mjs reads it)
       if (p === '/api/v1/link/pairs/{id}') continue;
       // a report is named, not numbered
-      const concrete = p === '/api/v1/exports/{report}' ? '/api/v1/exports/outcomes?format=csv' : p.replace(/\{\w+\}/g, '1');
+      const concrete = p === '/api/v1/exports/{report}' ? '/api/v1/exports/outcomes?format=csv' : (DIRECTORY_IDS[p] || p.replace(/\{\w+\}/g, '1'));
       const caseData = /^\/api\/v1\/(referrals|youth)/.test(p);
       const r = await srv.get(concrete, caseData ? { session: hotline } : { admin: true });
       assert.equal(r.status, 200, `GET ${concrete}: ${r.status} ${r.text.slice(0, 200)}`);
