@@ -420,8 +420,7 @@ demo_fill(store_conn *c, const crypt_keys *k, const char *password)
         r = demo_program(c, &e);
     if (r == HV_OK) /* the services directory, Safe Youth Zones among them */
         r = synth_demo(c, SYNTH_DEMO_SERVICES, &e);
-    /* the site staff user works at a Safe Youth Zone (dirsearch's demo
-     * services, when seeded before this, bring the sites) */
+    /* the site staff user works at the demo's own Safe Youth Zone */
     for (size_t i = 0; r == HV_OK && i < N(demo_users); i++)
         if (strcmp(demo_users[i].username, "sitestaff") == 0)
             r = syz_demo(c, user_ids[i], agency_ids[demo_users[i].agency], &e);

@@ -270,11 +270,12 @@ hv_result
 syz_demo(store_conn *c, int64_t user_id, int64_t agency_id, hv_err *e)
 {
     int64_t site = 0;
+    /* the site staff user's own site, whatever other sites the demo's
+     * directory has: a synthetic fire station with a known address, a
+     * service of the directory like any other, imported and then flagged */
     hv_result r = store_query_int(
-        c, "SELECT id FROM dir_location WHERE syz = 1 ORDER BY id LIMIT 1", NULL, 0, &site);
+        c, "SELECT id FROM dir_location WHERE hsds_id = 'demo-syz-fs12-loc'", NULL, 0, &site);
     if (r == HV_ERR_NOTFOUND) {
-        /* no site yet: a synthetic fire station, a service of the
-         * directory like any other, imported and then flagged */
         static const char demo[] =
             "[{\"id\": \"demo-syz-fs12\", \"name\": \"Safe Youth Zone at Fire Station 12\","
             "\"description\": \"Synthetic demo site: any youth may walk in and ask for help, "

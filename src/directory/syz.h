@@ -41,8 +41,8 @@ hv_result syz_unlink(store_conn *c, int64_t id, int64_t user_id, hv_err *e);
  * staging area. Nothing to do without staging_site_id. */
 hv_result syz_staging(store_conn *c, const principal *p, json_t *vals, hv_err *e);
 
-/* The demo: links USER_ID to the first Safe Youth Zone location, making
- * one (a synthetic fire station) when the directory has none. */
+/* The demo: links USER_ID to the demo's own Safe Youth Zone (a synthetic
+ * fire station, imported and flagged when absent). */
 hv_result syz_demo(store_conn *c, int64_t user_id, int64_t agency_id, hv_err *e);
 
 #endif

@@ -100,7 +100,7 @@ describe('Safe Youth Zones', () => {
     const data = JSON.parse(await readFile(path.join(SOURCE_DIR, 'tests/fixtures/hsds/sample.json'), 'utf8'));
     const imp = await U.as('editor').post('/api/v1/directory/import', { file: 'sample.json', data });
     assert.equal(imp.status, 200, imp.text);
-    const svc = (await U.as('editor').get('/api/v1/directory/services?q=drop-in')).body.items[0];
+    const svc = (await U.as('editor').get('/api/v1/directory/services?q=svc-dropin-1')).body.items[0];
     const loc = (await U.as('editor').get(`/api/v1/directory/services/${svc.id}`)).body.locations[0];
     expectProblem(assert, await U.as('hotline').request('PUT', `/api/v1/directory/locations/${loc.id}/syz`, { json: { syz: true } }), 403, 'forbidden');
     expectProblem(assert, await U.as('editor').request('PUT', `/api/v1/directory/locations/${loc.id}/syz`, { json: { syz: 'yes' } }), 400, 'invalid', 'syz');
