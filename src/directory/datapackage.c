@@ -784,8 +784,9 @@ cell(buf *b, const json_t *v)
     return r == HV_OK ? buf_add(b, "\"", 1) : r;
 }
 
-/* One row of table T from O, with the links LINKS (column, value, …, NULL)
- * filled in; a row whose id was written already is left out. */
+/* One row of table T from OBJ, then pairs of link column and value (a
+ * NULL value: empty) ended by NULL; a row whose id was written already is
+ * left out. */
 static hv_result
 put_row(out *o, int t, const json_t *obj, ...)
 {
@@ -804,26 +805,22 @@ put_row(out *o, int t, const json_t *obj, ...)
         if (!first)
             r = buf_add(&o->b[t], ",", 1);
         first = 0;
+        /* a link given wins over the record's own key */
         const json_t *v = json_object_get(obj, col);
+        json_t *link = NULL;
         va_list ap;
         va_start(ap, obj);
         for (const char *k; (k = va_arg(ap, const char *));) {
             const char *val = va_arg(ap, const char *);
             if (strcmp(k, col) == 0) {
-                json_t *tmp = val ? json_string(val) : NULL;
-                if (tmp)
-                    r = cell(&o->b[t], tmp);
-                json_decref(tmp);
-                v = NULL;
-                col = NULL;
+                v = link = val ? json_string(val) : NULL;
                 break;
             }
         }
         va_end(ap);
-        if (r == HV_OK && col && v)
+        if (r == HV_OK && v)
             r = cell(&o->b[t], v);
-        if (!col) /* strtok_r keeps its place in SAVE */
-            continue;
+        json_decref(link);
     }
     return r == HV_OK ? buf_add(&o->b[t], "\r\n", 2) : r;
 }

@@ -441,6 +441,14 @@ location(importer *im, const where *w, const json_t *o, int64_t org_id, int64_t 
     return schedules(im, w, o, hid, 0, *id, 0);
 }
 
+static hv_result
+take_text(void *ctx, const store_row *row)
+{
+    const char *t = store_row_text(row, 0);
+    *(char **)ctx = t ? strdup(t) : NULL;
+    return HV_OK;
+}
+
 /* The taxonomy term T (HSDS 3.0: {id, code, name, description, taxonomy,
  * taxonomy_id, parent_id, language}) → *ID. The taxonomy is found by its
  * id or name (made when new, never renamed here); the term by its id, else
@@ -481,11 +489,19 @@ term(importer *im, const where *w, const json_t *t, int64_t *id)
         if (!hid && !(code && ref))
             return bad(im, w, "id", "is required (or a code and a taxonomy)");
         if (!name)
-            return bad(im, w, "name", "is required for a term not in the directory");
-        char gen[420];
-        if (!hid)
-            snprintf(gen, sizeof gen, "%s/%s", ref, code);
-        r = taxonomy_term_put(im->c, hid ? hid : gen, tax, code, name, desc, lang, id);
+            return bad(im, w, hid ? "id" : "code",
+                       "names no term in the file or the directory (a new term needs a name)");
+        /* no id: the taxonomy's id and the code, as a taxonomy import makes */
+        char gen[420], *tax_hid = NULL;
+        if (!hid) {
+            store_val a[] = {SV_INTV(tax)};
+            r = store_query(im->c, "SELECT hsds_id FROM dir_taxonomy WHERE id = ?", a, 1, take_text,
+                            &tax_hid);
+            snprintf(gen, sizeof gen, "%s/%s", tax_hid ? tax_hid : ref, code);
+            free(tax_hid);
+        }
+        if (r == HV_OK || r == HV_ERR_NOTFOUND)
+            r = taxonomy_term_put(im->c, hid ? hid : gen, tax, code, name, desc, lang, id);
     } else if (r == HV_OK) {
         *id = found;
         if (name && hid) { /* found by its id: what is given is the news */
@@ -603,14 +619,6 @@ is_free(const char *fees, const json_t *costs)
                 return 1;
     }
     return 0;
-}
-
-static hv_result
-take_text(void *ctx, const store_row *row)
-{
-    const char *t = store_row_text(row, 0);
-    *(char **)ctx = t ? strdup(t) : NULL;
-    return HV_OK;
 }
 
 /* The service as last imported (its change history's newest body). */

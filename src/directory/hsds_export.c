@@ -383,7 +383,7 @@ hsds_export_taxonomies(store_conn *c, json_t **taxonomies, json_t **terms)
     if (r == HV_OK)
         r = ids_of(c,
                    "SELECT t.id FROM dir_taxonomy_term t LEFT JOIN dir_taxonomy x ON x.id = "
-                   "t.taxonomy_id ORDER BY x.hsds_id, t.hsds_id",
+                   "t.taxonomy_id ORDER BY COALESCE(x.hsds_id, ''), t.hsds_id",
                    &ids);
     size_t i;
     json_t *v;
