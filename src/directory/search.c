@@ -819,6 +819,7 @@ typedef struct qctx {
     int slot;
     int64_t at;
     term_set *w[DIR_SEARCH_MAX_WORDS];
+    double idf[DIR_SEARCH_MAX_WORDS]; /* each word's, once a query */
     int nw;
 } qctx;
 
@@ -893,18 +894,15 @@ static double
 score_of(const qctx *k, uint32_t i)
 {
     const dir_index *x = k->x;
-    double N = x->nsvc, score = 0;
+    double score = 0;
     double dl = x->svcs[i].dl > 0 ? x->svcs[i].dl : x->avgdl;
     const double k1 = 1.2, b = 0.75;
+    double norm = k1 * (1 - b + b * dl / x->avgdl);
     for (int j = 0; j < k->nw; j++) {
         const term_set *t = k->w[j];
-        double n = t->n;
-        double idf = log((N - n + 0.5) / (n + 0.5));
-        if (idf <= 0)
-            idf = 1e-6;
         int in_name = test_bit(t->bits[1], i), in_other = test_bit(t->bits[2], i);
         double tf = 10.0 * in_name + 3.0 * in_other + (in_name || in_other ? 0 : 1.0);
-        score += idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / x->avgdl));
+        score += k->idf[j] * tf * (k1 + 1) / (tf + norm);
     }
     return score;
 }
@@ -941,15 +939,6 @@ cmp_cand_q(const void *a, const void *b, void *how)
 {
     int h = *(const int *)how;
     return cmp_cand(a, b, h & 1, (h >> 1) & 1);
-}
-
-static int
-cmp_by_svc(const void *a, const void *b)
-{
-    const cand *x = a, *y = b;
-    if (x->svc != y->svc)
-        return x->svc < y->svc ? -1 : 1;
-    return x->dist < y->dist ? -1 : x->dist > y->dist;
 }
 
 /* Keeps the best K of V (in place, sorted): a bounded selection so a
@@ -1103,6 +1092,12 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
         }
         for (int i = 0; r == HV_OK && i < nw; i++)
             r = word_sets(c, (dir_index *)x, one[i], &k.w[k.nw++]);
+        for (int j = 0; r == HV_OK && j < k.nw; j++) {
+            double N = x->nsvc, n = k.w[j]->n;
+            k.idf[j] = log((N - n + 0.5) / (n + 0.5));
+            if (k.idf[j] <= 0)
+                k.idf[j] = 1e-6;
+        }
     }
     cvec cv = {0};
     int text = k.nw > 0, near = q->has_near;
@@ -1119,6 +1114,18 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
             lo0 = cell_of(-180000000);
             lo1 = cell_of(180000000);
         }
+        int64_t blat0 = (int64_t)floor(box.min_lat * 1e6), blat1 = (int64_t)ceil(box.max_lat * 1e6);
+        int64_t blon0 = (int64_t)floor(box.min_lon * 1e6), blon1 = (int64_t)ceil(box.max_lon * 1e6);
+        /* miles a degree on haven's sphere; the flat distance is within
+         * 2% of the great circle for radii up to 100 miles below 60 degrees
+         * of latitude, so it only sorts out the points clearly inside or
+         * outside: those within 5% of the edge are measured exactly */
+        const double deg_mi = GEO_EARTH_RADIUS_KM / GEO_KM_PER_MILE * M_PI / 180.0;
+        double coslat = cos(q->near.lat * M_PI / 180.0);
+        double r_in2 = pow(q->radius_mi * 0.95, 2), r_out2 = pow(q->radius_mi * 1.05, 2);
+        if (fabs(q->near.lat) > 60) /* far north or south: always the great circle */
+            r_in2 = 0, r_out2 = INFINITY;
+        uint32_t *seen = NULL; /* service -> its place in cv + 1 */
         for (int64_t la = la0; r == HV_OK && la <= la1; la++) {
             uint64_t kmin = cell_key(la, lo0), kmax = cell_key(la, lo1);
             uint32_t lo = 0, hi = x->ncells;
@@ -1131,12 +1138,30 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
             }
             for (uint32_t ci = lo; ci < x->ncells && x->cells[ci].key <= kmax; ci++) {
                 const sal *l = &x->sals[x->cells[ci].sal];
-                geo_point pt = {l->lat_e6 / 1e6, l->lon_e6 / 1e6};
-                double d = geo_distance_mi(q->near, pt);
-                if (d > q->radius_mi)
+                /* cheapest first: the box in integers, the words' bits */
+                if (l->lat_e6 < blat0 || l->lat_e6 > blat1 ||
+                    (!box.wraps && (l->lon_e6 < blon0 || l->lon_e6 > blon1)))
                     continue;
                 if (q->syz_only && !l->syz)
                     continue;
+                int words_ok = 1;
+                for (int j = 0; j < k.nw && words_ok; j++)
+                    words_ok = test_bit(k.w[j]->bits[0], l->svc);
+                if (!words_ok)
+                    continue;
+                /* a flat-earth distance first; the great circle near the edge */
+                double dy = (l->lat_e6 / 1e6 - q->near.lat) * deg_mi;
+                double dx = (l->lon_e6 / 1e6 - q->near.lon) * deg_mi * coslat;
+                double d2 = dx * dx + dy * dy;
+                if (!box.wraps && d2 > r_out2)
+                    continue;
+                geo_point pt = {l->lat_e6 / 1e6, l->lon_e6 / 1e6};
+                double d = -1;
+                if (box.wraps || d2 >= r_in2) { /* near the edge: measure */
+                    d = geo_distance_mi(q->near, pt);
+                    if (d > q->radius_mi)
+                        continue;
+                }
                 if (!svc_passes(&k, l->svc))
                     continue;
                 int open = -1;
@@ -1145,6 +1170,27 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                         continue;
                     open = 1;
                 }
+                if (d < 0) /* survivors get the exact distance */
+                    d = geo_distance_mi(q->near, pt);
+                /* one per service: its nearest location that passed */
+                if (x->svcs[l->svc].nsal > 1) {
+                    if (!seen) {
+                        seen = calloc(x->nsvc, sizeof *seen);
+                        if (!seen) {
+                            r = HV_ERR_NOMEM;
+                            break;
+                        }
+                    }
+                    if (seen[l->svc]) {
+                        cand *prev = &cv.v[seen[l->svc] - 1];
+                        if (d < prev->dist) {
+                            prev->dist = d;
+                            prev->sal = (int32_t)x->cells[ci].sal;
+                        }
+                        continue;
+                    }
+                    seen[l->svc] = cv.n + 1;
+                }
                 if (push(&cv, (cand){l->svc, (int32_t)x->cells[ci].sal, d, 0,
                                      x->svcs[l->svc].name_rank, open})) {
                     r = HV_ERR_NOMEM;
@@ -1152,15 +1198,7 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                 }
             }
         }
-        /* one per service: its nearest location that passed */
-        if (r == HV_OK && cv.n > 1) {
-            qsort(cv.v, cv.n, sizeof *cv.v, cmp_by_svc);
-            uint32_t w = 0;
-            for (uint32_t i = 0; i < cv.n; i++)
-                if (w == 0 || cv.v[w - 1].svc != cv.v[i].svc)
-                    cv.v[w++] = cv.v[i];
-            cv.n = w;
-        }
+        free(seen);
     } else if (r == HV_OK) {
         /* every service, or with words only those that hold them all */
         size_t nwords = ((size_t)x->nsvc + 63) / 64;
