@@ -498,7 +498,7 @@ term(importer *im, const where *w, const json_t *t, int64_t *id)
             store_val a[] = {SV_INTV(tax)};
             r = store_query(im->c, "SELECT hsds_id FROM dir_taxonomy WHERE id = ?", a, 1, take_text,
                             &tax_hid);
-            snprintf(gen, sizeof gen, "%s/%s", tax_hid ? tax_hid : ref, code);
+            snprintf(gen, sizeof gen, "%s:%s", tax_hid ? tax_hid : ref, code);
             free(tax_hid);
         }
         if (r == HV_OK || r == HV_ERR_NOTFOUND)
