@@ -380,14 +380,14 @@ describe('public directory pages', () => {
       if (!searchApi) return t.skip(why);
       const p = await newPage(browser, haven.url, { viewport: PHONE });
       await p.goto('/find?lang=es');
-      await p.getByLabel('¿Qué necesita?').fill('shelter');
+      await p.getByLabel('¿Qué necesita?').fill('refugio');
       await p.getByLabel('¿Dónde?').fill('90012');
       await p.getByLabel('Abierto ahora').check();
       await p.getByLabel('Gratis').check();
       await p.getByText('Más opciones').click();
       await p.getByLabel('Su edad').fill('16');
-      /* the kinds of help: Open Eligibility's "Human Services" shown as its children */
-      await p.locator('#category optgroup[label="Human Services"] option', { hasText: 'Food' }).waitFor({ state: 'attached' });
+      /* the kinds of help: Open Eligibility's "Human Services" shown as its children, in Spanish */
+      await p.locator('#category optgroup[label="Servicios"] option', { hasText: 'Comida' }).waitFor({ state: 'attached' });
       await p.getByRole('button', { name: 'Buscar', exact: true }).click();
       await p.locator('#results .result').first().waitFor();
       assert.match(await p.locator('#results .result').first().innerText(), /Abierto ahora/);
@@ -396,7 +396,7 @@ describe('public directory pages', () => {
       assert.ok(!names.includes('Teen Counseling Downtown'), 'not free');
       assert.ok(!names.includes('Shelter for Young Adults'), 'not for 16');
       const u = new URL(p.url());
-      for (const [k, v] of [['q', 'shelter'], ['near', '90012'], ['open', '1'], ['free', '1'], ['age', '16'], ['lang', 'es']]) {
+      for (const [k, v] of [['q', 'refugio'], ['near', '90012'], ['open', '1'], ['free', '1'], ['age', '16'], ['lang', 'es']]) {
         assert.equal(u.searchParams.get(k), v, `URL ${k}`);
       }
       assert.ok(await p.locator('#map .leaflet-marker-icon').count() >= 1);
@@ -405,7 +405,7 @@ describe('public directory pages', () => {
       assert.match(await p.locator('main').innerText(), /Metro B and D Lines/);
       assert.match(await p.locator('main').innerText(), /A phone charger if you have one/);
       await p.getByRole('link', { name: 'Volver a los resultados' }).click();
-      await p.waitForURL((x) => x.pathname === '/find' && x.searchParams.get('q') === 'shelter');
+      await p.waitForURL((x) => x.pathname === '/find' && x.searchParams.get('q') === 'refugio');
       assertClean(p, 'real search');
       await closePage(p);
     });

@@ -9,7 +9,7 @@
  * /api/directory/services as a list and as markers on a map. "More results"
  * adds the next page; ?page=N shows the first N pages at once.
  */
-import { fmtDistance, fmtHoursWords, fmtNextOpen, fmtNumber, lang, t } from './i18n.js';
+import { fmtDistance, fmtHoursWords, fmtNextOpen, fmtNumber, lang, t, termName } from './i18n.js';
 import {
   addressText, callLink, directoryConfig, errorText, initShell, isFreeService, publicGet, updateLangSwitch,
 } from './find-shell.js';
@@ -161,11 +161,11 @@ async function loadCategories() {
       .then(termsOf).catch(() => [])));
     const select = form.elements.category;
     const keep = select.value;
-    const opt = (x) => el('option', { value: String(x.id), text: x.name });
+    const opt = (x) => el('option', { value: String(x.id), text: termName(x.name) });
     replaceChildren(select, [
       el('option', { value: '', text: t('any_category') }),
       ...top.filter((x, i) => !kids[i].length).map(opt),
-      ...top.map((x, i) => (kids[i].length ? el('optgroup', { label: x.name }, kids[i].map(opt)) : null)).filter(Boolean),
+      ...top.map((x, i) => (kids[i].length ? el('optgroup', { label: termName(x.name) }, kids[i].map(opt)) : null)).filter(Boolean),
     ]);
     if (keep && ![...select.options].some((o) => o.value === keep)) {
       select.append(el('option', { value: keep, text: keep }));

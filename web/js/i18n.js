@@ -239,6 +239,48 @@ const es = {
 
 export const DICT = { en, es };
 
+/*
+ * Open Eligibility's category names (data/open-eligibility.csv) in Spanish,
+ * for the "kind of help" list and a service's categories. A name not here
+ * (a county's own 211 terms) stays as written.
+ */
+const ES_TERMS = {
+  'Human Services': 'Servicios', 'Human Situations': 'Para quién',
+  Emergency: 'Emergencia', Food: 'Comida', Housing: 'Vivienda', Goods: 'Artículos', Transit: 'Transporte',
+  Health: 'Salud', Money: 'Dinero', Care: 'Cuidado', Education: 'Educación', Work: 'Trabajo', Legal: 'Legal',
+  'Emergency Shelter': 'Refugio de emergencia', 'Emergency Food': 'Comida de emergencia', 'Immediate Safety': 'Seguridad inmediata',
+  'Safe Housing': 'Vivienda segura', 'Help Escape Violence': 'Ayuda para escapar de la violencia',
+  'Psychiatric Emergency Services': 'Emergencias psiquiátricas', 'Food Pantry': 'Despensa de alimentos', Meals: 'Comidas',
+  'Help Find Housing': 'Ayuda para encontrar vivienda', 'Temporary Shelter': 'Refugio temporal',
+  'Residential Housing': 'Vivienda de transición', Clothing: 'Ropa', 'Personal Care Items': 'Artículos de higiene',
+  'Baby Supplies': 'Artículos para bebé', Phones: 'Teléfonos', 'Bus Passes': 'Pases de autobús',
+  'Addiction & Recovery': 'Adicciones y recuperación', 'Dental Care': 'Cuidado dental', 'Medical Care': 'Atención médica',
+  'Mental Health Care': 'Salud mental', Counseling: 'Consejería', 'Trauma Care': 'Atención del trauma',
+  'Sexual & Reproductive Health': 'Salud sexual y reproductiva', 'Vision Care': 'Cuidado de la vista',
+  'Government Benefits': 'Beneficios del gobierno', 'Navigating the System': 'Manejo de casos',
+  'Support Network': 'Red de apoyo', 'Help Hotlines': 'Líneas de ayuda', Mentoring: 'Mentoría', 'Peer Support': 'Apoyo entre pares',
+  'Support Groups': 'Grupos de apoyo', 'Help Find School': 'Ayuda para encontrar escuela', 'More Education': 'Más educación',
+  'Skills & Training': 'Habilidades y capacitación', 'Help Find Work': 'Ayuda para encontrar trabajo',
+  'Job Training': 'Capacitación laboral', 'Workplace Rights': 'Derechos laborales', 'Advocacy & Legal Aid': 'Defensa y ayuda legal',
+  'Paperwork Help': 'Ayuda con documentos', Representation: 'Representación legal', Immigration: 'Inmigración',
+  'Translation & Interpretation': 'Traducción e interpretación',
+  'Age Group': 'Edad', Children: 'Niños', Teens: 'Adolescentes', 'Transition Age Youth': 'Jóvenes de 16 a 24',
+  Adults: 'Adultos', 'Survivors of Abuse or Exploitation': 'Sobrevivientes de abuso o explotación',
+  'Domestic Violence Survivors': 'Sobrevivientes de violencia doméstica', 'Sexual Assault Survivors': 'Sobrevivientes de agresión sexual',
+  'Trafficking Survivors': 'Sobrevivientes de trata', Homeless: 'Sin hogar', 'Runaway Youth': 'Jóvenes que se fueron de casa',
+  'Unaccompanied Youth': 'Jóvenes no acompañados', 'Foster Youth': 'Jóvenes en cuidado de crianza',
+  'Justice-Involved': 'Con casos en la justicia', 'LGBTQ+': 'LGBTQ+', Immigrants: 'Inmigrantes',
+  'Limited English': 'Poco inglés', 'Low-Income': 'Bajos ingresos', Parents: 'Padres', Pregnant: 'Embarazadas',
+  'Teen Parents': 'Padres adolescentes', 'People with Disabilities': 'Personas con discapacidad',
+  Uninsured: 'Sin seguro médico',
+};
+
+/** A category's name in the page's language (as written when unknown). */
+export function termName(name) {
+  return (lang === 'es' && ES_TERMS[name]) || name;
+}
+
+
 /* The page's language: ?lang=, else the browser's, else English. */
 export function pickLang(search = location.search, browserLangs = navigator.languages || [navigator.language]) {
   const asked = new URLSearchParams(search).get('lang');

@@ -5,7 +5,7 @@
  * there and a directions link, phones to tap, what to bring, accessibility,
  * and a small map. From GET /api/directory/services/{id}; no sign-in.
  */
-import { fmtDays, fmtHoursWords, fmtNextOpen, fmtTime, lang, t } from './i18n.js';
+import { fmtDays, fmtHoursWords, fmtNextOpen, fmtTime, lang, t, termName } from './i18n.js';
 import {
   addressText, callLink, directionsHref, directoryConfig, errorText, initShell, isFreeService, publicGet,
 } from './find-shell.js';
@@ -143,7 +143,7 @@ function render(s) {
   text($('#service-ages'), agesText(s));
   text($('#service-cost'), costText(s));
   text($('#service-languages'), languagesText(s));
-  text($('#service-categories'), [...new Set((s.attributes || []).map((a) => a.taxonomy_term?.name).filter(Boolean))].join(', '));
+  text($('#service-categories'), [...new Set((s.attributes || []).map((a) => a.taxonomy_term?.name).filter(Boolean).map(termName))].join(', '));
   renderHours(s);
   const sals = s.service_at_locations || [];
   replaceChildren($('#service-locations'), sals.map(locationBlock));
