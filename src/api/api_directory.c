@@ -29,6 +29,9 @@
 #include "directory/zipgeo.h"
 
 #define DIR_CACHE_CONTROL "public, max-age=60"
+/* an answer to a search around a person's place (near, proximity, a ZIP
+ * code) says where someone is or lives: no cache may keep it */
+#define DIR_CACHE_PERSONAL "no-store"
 #define DIR_DEFAULT_PER   20
 
 /* ---- answers ------------------------------------------------------------------------ */
@@ -37,6 +40,14 @@ static void
 send_ok(http_req *r, json_t *body)
 {
     http_set_header(r, "Cache-Control", DIR_CACHE_CONTROL);
+    http_send_json(r, 200, body);
+}
+
+/* An answer to a search around a person's place: never cached. */
+static void
+send_ok_personal(http_req *r, json_t *body)
+{
+    http_set_header(r, "Cache-Control", DIR_CACHE_PERSONAL);
     http_send_json(r, 200, body);
 }
 
@@ -602,7 +613,10 @@ api_directory_services(http_req *r)
         http_send_err(r, res, NULL);
         return;
     }
-    send_ok(r, page_of(contents, total, q.page, q.per_page));
+    if (q.has_near)
+        send_ok_personal(r, page_of(contents, total, q.page, q.per_page));
+    else
+        send_ok(r, page_of(contents, total, q.page, q.per_page));
 }
 
 /* ---- one record by HSDS id ------------------------------------------------------------ */
@@ -773,7 +787,7 @@ row_export(void *ctx, const store_row *row)
  * with ARGS, each id exported by FN. */
 static void
 send_page(http_req *r, const char *count_sql, const char *ids_sql, store_val *args, int nargs,
-          export_fn fn)
+          export_fn fn, int personal)
 {
     int page, per;
     if (!parse_paging(r, &page, &per))
@@ -801,7 +815,10 @@ send_page(http_req *r, const char *count_sql, const char *ids_sql, store_val *ar
         http_send_err(r, res, NULL);
         return;
     }
-    send_ok(r, page_of(l.items, total, page, per));
+    if (personal)
+        send_ok_personal(r, page_of(l.items, total, page, per));
+    else
+        send_ok(r, page_of(l.items, total, page, per));
 }
 
 void
@@ -814,7 +831,7 @@ api_directory_organizations(http_req *r)
     send_page(r, "SELECT COUNT(*) FROM dir_organization WHERE name LIKE ?",
               "SELECT id FROM dir_organization WHERE name LIKE ? ORDER BY name, id LIMIT ? "
               "OFFSET ?",
-              a, 1, hsds_export_organization);
+              a, 1, hsds_export_organization, 0);
 }
 
 static hv_result
@@ -859,7 +876,10 @@ api_directory_taxonomies(http_req *r)
         http_send_err(r, res, NULL);
         return;
     }
-    send_ok(r, page_of(l.items, total, page, per));
+    if (personal)
+        send_ok_personal(r, page_of(l.items, total, page, per));
+    else
+        send_ok(r, page_of(l.items, total, page, per));
 }
 
 void
@@ -896,7 +916,7 @@ api_directory_terms(http_req *r)
     "NULL)"
     send_page(r, "SELECT COUNT(*) FROM dir_taxonomy_term" TERM_WHERE,
               "SELECT id FROM dir_taxonomy_term" TERM_WHERE " ORDER BY name, id LIMIT ? OFFSET ?",
-              a, 5, hsds_export_term);
+              a, 5, hsds_export_term, 0);
 #undef TERM_WHERE
 }
 
@@ -956,7 +976,8 @@ api_directory_sals(http_req *r)
     " WHERE (? IS NULL OR l.postal_code = ?) AND (? = 0 OR (l.lat_e6 BETWEEN ? AND ? AND"          \
     " l.lon_e6 BETWEEN ? AND ?))"
     send_page(r, "SELECT COUNT(*)" SAL_WHERE,
-              "SELECT sl.id" SAL_WHERE " ORDER BY sl.id LIMIT ? OFFSET ?", a, 7, export_sal);
+              "SELECT sl.id" SAL_WHERE " ORDER BY sl.id LIMIT ? OFFSET ?", a, 7, export_sal,
+              has_prox || (pc && *pc));
 #undef SAL_WHERE
 }
 
@@ -1142,8 +1163,12 @@ api_directory_sites(http_req *r)
         http_send_err(r, res, NULL);
         return;
     }
-    send_ok(r, json_pack("{s:I, s:o}", "total_items", (json_int_t)json_array_size(items), "items",
-                         items));
+    json_t *body =
+        json_pack("{s:I, s:o}", "total_items", (json_int_t)json_array_size(items), "items", items);
+    if (has_near)
+        send_ok_personal(r, body);
+    else
+        send_ok(r, body);
 }
 
 /* ---- the OpenAPI document ---------------------------------------------------------------- */

@@ -74,7 +74,8 @@ typedef struct dir_index {
     uint32_t ncells;
     int64_t *terms; /* every service's term ids, sorted per service */
     uint32_t nterms;
-    int64_t *term_tax; /* term id -> taxonomy id (0: none) */
+    int64_t *term_tax;    /* term id -> taxonomy id (0: none) */
+    int64_t *term_parent; /* term id -> parent term id (0: none) */
     int64_t max_term;
     char lang_codes[LANG_BITS][8];
     int nlang;
@@ -108,6 +109,7 @@ index_free(dir_index *x)
     free(x->cells);
     free(x->terms);
     free(x->term_tax);
+    free(x->term_parent);
     free(x->rules);
     free(x->rsets);
     free(x);
@@ -227,8 +229,10 @@ row_term_tax(void *ctx, const store_row *row)
 {
     builder *b = ctx;
     int64_t id = store_row_int(row, 0);
-    if (id > 0 && id <= b->x->max_term)
+    if (id > 0 && id <= b->x->max_term) {
         b->x->term_tax[id] = store_row_isnull(row, 1) ? 0 : store_row_int(row, 1);
+        b->x->term_parent[id] = store_row_isnull(row, 2) ? 0 : store_row_int(row, 2);
+    }
     return HV_OK;
 }
 
@@ -669,12 +673,13 @@ index_build(store_conn *c, int sqlite, const char *tz, int64_t gen, int64_t firs
         r = store_query(c, "SELECT MAX(id) FROM dir_taxonomy_term", NULL, 0, row_max, &x->max_term);
     if (r == HV_OK) {
         x->term_tax = calloc((size_t)x->max_term + 1, sizeof *x->term_tax);
-        if (!x->term_tax)
+        x->term_parent = calloc((size_t)x->max_term + 1, sizeof *x->term_parent);
+        if (!x->term_tax || !x->term_parent)
             r = HV_ERR_NOMEM;
     }
     if (r == HV_OK)
-        r = store_query(c, "SELECT id, taxonomy_id FROM dir_taxonomy_term", NULL, 0, row_term_tax,
-                        &b);
+        r = store_query(c, "SELECT id, taxonomy_id, parent_id FROM dir_taxonomy_term", NULL, 0,
+                        row_term_tax, &b);
     if (r == HV_OK)
         r = store_query(c,
                         "SELECT sl.id, sl.service_id, l.id, l.lat_e6, l.lon_e6, l.syz "
@@ -829,6 +834,19 @@ test_bit(const uint64_t *b, uint32_t i)
     return (int)((b[i >> 6] >> (i & 63)) & 1);
 }
 
+/* Whether term T is WANT or one of its descendants (a filter on a parent
+ * term finds the services tagged with its narrower terms). */
+static int
+term_under(const dir_index *x, int64_t t, int64_t want)
+{
+    for (int depth = 0; t > 0 && depth < 32; depth++) {
+        if (t == want)
+            return 1;
+        t = t <= x->max_term ? x->term_parent[t] : 0;
+    }
+    return 0;
+}
+
 static int
 svc_passes(const qctx *k, uint32_t i)
 {
@@ -854,7 +872,7 @@ svc_passes(const qctx *k, uint32_t i)
     for (int j = 0; j < q->nterms; j++) {
         int found = 0;
         for (uint32_t m = 0; m < s->nterm && !found; m++)
-            found = t[m] == q->terms[j];
+            found = term_under(k->x, t[m], q->terms[j]);
         if (!found)
             return 0;
     }

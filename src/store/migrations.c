@@ -753,6 +753,13 @@ const migration migrations[] = {
      ");\n"
      "CREATE INDEX link_merge_member_youth ON link_merge_member (youth_id);\n",
      NULL, NULL},
+    /* 8 (issue #6, dirperf): the indexes a directory import's per-service
+     * statements need. Re-importing a service clears its schedules by
+     * service_at_location_id (a scan of dir_schedule without this index, so
+     * an import grew quadratically with the directory). */
+    {8, "directory import: index the schedules by service-at-location",
+     "CREATE INDEX dir_schedule_sal ON dir_schedule (service_at_location_id);\n",
+     NULL, NULL},
 };
 
 const int migrations_count = (int)(sizeof migrations / sizeof migrations[0]);
