@@ -32,7 +32,7 @@
 /* an answer to a search around a person's place (near, proximity, a ZIP
  * code) says where someone is or lives: no cache may keep it */
 #define DIR_CACHE_PERSONAL "no-store"
-#define DIR_DEFAULT_PER   20
+#define DIR_DEFAULT_PER    20
 
 /* ---- answers ------------------------------------------------------------------------ */
 
@@ -876,10 +876,7 @@ api_directory_taxonomies(http_req *r)
         http_send_err(r, res, NULL);
         return;
     }
-    if (personal)
-        send_ok_personal(r, page_of(l.items, total, page, per));
-    else
-        send_ok(r, page_of(l.items, total, page, per));
+    send_ok(r, page_of(l.items, total, page, per));
 }
 
 void

@@ -90,6 +90,7 @@ typedef struct dir_index {
 } dir_index;
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_built = PTHREAD_COND_INITIALIZER; /* a build ended */
 static dir_index *g_idx;
 static int g_building;
 static atomic_uint_fast64_t g_searches, g_builds, g_walks;
@@ -1018,6 +1019,10 @@ index_get(store *st, store_conn *c, const char *tz, dir_index **out)
     if (hours_slot(tz, clock_now_ms(), &first_day, &slot_now) != HV_OK)
         first_day = 0;
     pthread_mutex_lock(&g_mu);
+    /* no index yet and one being built (the warm-up at start): wait for it
+     * rather than build a second one beside it */
+    while (!g_idx && g_building)
+        pthread_cond_wait(&g_built, &g_mu);
     dir_index *x = g_idx;
     if (x && x->generation == gen && x->first_day == first_day && strcmp(x->tz, tz) == 0) {
         atomic_fetch_add(&x->refs, 1);
@@ -1039,6 +1044,7 @@ index_get(store *st, store_conn *c, const char *tz, dir_index **out)
     r = index_build(c, strcmp(store_backend(st), "sqlite") == 0, tz, gen, first_day, &nx);
     pthread_mutex_lock(&g_mu);
     g_building = 0;
+    pthread_cond_broadcast(&g_built);
     if (r != HV_OK) {
         pthread_mutex_unlock(&g_mu);
         return r;
@@ -1356,6 +1362,50 @@ dir_search_reset(void)
     g_idx = NULL;
     pthread_mutex_unlock(&g_mu);
     index_release(x);
+}
+
+/* ---- warming at start ---------------------------------------------------------------- */
+
+static pthread_t g_warm;
+static int g_warming;
+static store *g_warm_store;
+static char g_warm_tz[64];
+
+static void *
+warm_main(void *arg)
+{
+    (void)arg;
+    store_conn *c;
+    if (store_read(g_warm_store, &c) != HV_OK)
+        return NULL;
+    dir_index *x = NULL;
+    if (index_get(g_warm_store, c, g_warm_tz, &x) == HV_OK)
+        index_release(x);
+    store_release(c);
+    return NULL;
+}
+
+hv_result
+dir_search_warm(store *st, const char *default_tz)
+{
+    if (g_warming)
+        return HV_OK;
+    g_warm_store = st;
+    snprintf(g_warm_tz, sizeof g_warm_tz, "%s", default_tz && *default_tz ? default_tz : "UTC");
+    if (pthread_create(&g_warm, NULL, warm_main, NULL) != 0)
+        return HV_ERR_NOMEM;
+    g_warming = 1;
+    return HV_OK;
+}
+
+void
+dir_search_stop(void)
+{
+    if (g_warming) {
+        pthread_join(g_warm, NULL);
+        g_warming = 0;
+    }
+    dir_search_reset();
 }
 
 void

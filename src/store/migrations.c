@@ -758,8 +758,7 @@ const migration migrations[] = {
      * service_at_location_id (a scan of dir_schedule without this index, so
      * an import grew quadratically with the directory). */
     {8, "directory import: index the schedules by service-at-location",
-     "CREATE INDEX dir_schedule_sal ON dir_schedule (service_at_location_id);\n",
-     NULL, NULL},
+     "CREATE INDEX dir_schedule_sal ON dir_schedule (service_at_location_id);\n", NULL, NULL},
 };
 
 const int migrations_count = (int)(sizeof migrations / sizeof migrations[0]);
