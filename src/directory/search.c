@@ -17,7 +17,7 @@
 
 /* ---- the index ------------------------------------------------------------------- */
 
-#define CELL_E6    50000 /* grid cells of 0.05 degrees (about 3.5 by 2.9 miles here) */
+#define CELL_E6    25000 /* grid cells of 0.025 degrees (about 1.7 by 1.4 miles here) */
 #define LANG_BITS  64
 #define TERM_CACHE 96 /* words kept (three bitmaps each) */
 #define NO_AGE     (-1)
@@ -29,15 +29,18 @@ typedef struct ruleset {
 } ruleset;
 
 typedef struct svc {
-    int64_t id, org_id, updated_at;
+    /* what every candidate reads, in the first 32 bytes */
     uint64_t langs;
     int16_t min_age, max_age;
     uint8_t free, active, syz;
     uint32_t name_rank;
-    uint32_t term_off, nterm; /* into idx->terms */
-    uint32_t sal_off, nsal;   /* into idx->sals */
-    int32_t rs;               /* the service's own schedules (ruleset), or -1 */
-    float dl;                 /* words in its full-text document */
+    uint32_t nsal, nterm;
+    /* the rest */
+    int64_t id, org_id, updated_at;
+    uint32_t term_off; /* into idx->terms */
+    uint32_t sal_off;  /* into idx->sals */
+    int32_t rs;        /* the service's own schedules (ruleset), or -1 */
+    float dl;          /* words in its full-text document */
 } svc;
 
 typedef struct sal {
@@ -48,10 +51,26 @@ typedef struct sal {
     int32_t rs; /* the schedules that apply here (ruleset), or -1: never open */
 } sal;
 
+/* A located service-at-location in the grid, with everything the radius
+ * loop tests packed beside the key (32 bytes, read in order). */
 typedef struct cell_entry {
     uint64_t key; /* (lat cell + 2^20) << 32 | (lon cell + 2^20) */
-    uint32_t sal;
+    int32_t lat_e6, lon_e6;
+    uint32_t svc;       /* index into idx->svcs */
+    uint32_t sal;       /* index into idx->sals */
+    int32_t rs;         /* the sal's ruleset, or -1 */
+    uint8_t syz, multi; /* a Safe Youth Zone; the service has several places */
 } cell_entry;
+
+typedef struct cand_t {
+    uint32_t svc;
+    int32_t sal; /* -1: none */
+    double dist;
+    double score;
+    uint32_t rank;
+    int open;
+} cand_t;
+typedef cand_t cand;
 
 typedef struct term_set {
     char word[128]; /* the quoted FTS5 word ("help"*) */
@@ -84,9 +103,14 @@ typedef struct dir_index {
     ruleset *rsets;
     uint32_t nrs;
     double avgdl;
-    pthread_mutex_t cache_mu; /* guards tcache */
+    pthread_mutex_t cache_mu; /* guards tcache and the scratch below */
     term_set tcache[TERM_CACHE];
     uint64_t tick;
+    /* a query's scratch, reused (queries on one index hold cache_mu):
+     * service -> its candidate + 1 when seen_at[] is this query's epoch */
+    uint32_t *seen, *seen_at, epoch;
+    cand_t *cv;
+    uint32_t cv_cap;
 } dir_index;
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
@@ -113,6 +137,9 @@ index_free(dir_index *x)
     free(x->term_parent);
     free(x->rules);
     free(x->rsets);
+    free(x->seen);
+    free(x->seen_at);
+    free(x->cv);
     free(x);
 }
 
@@ -701,10 +728,19 @@ index_build(store_conn *c, int sqlite, const char *tz, int64_t gen, int64_t firs
         x->cells = malloc((size_t)x->nsal * sizeof *x->cells);
         if (!x->cells)
             r = HV_ERR_NOMEM;
-        for (uint32_t i = 0; r == HV_OK && i < x->nsal; i++)
-            if (x->sals[i].has_point)
-                x->cells[x->ncells++] = (cell_entry){
-                    cell_key(cell_of(x->sals[i].lat_e6), cell_of(x->sals[i].lon_e6)), i};
+        for (uint32_t i = 0; r == HV_OK && i < x->nsal; i++) {
+            const sal *l = &x->sals[i];
+            if (l->has_point)
+                x->cells[x->ncells++] =
+                    (cell_entry){cell_key(cell_of(l->lat_e6), cell_of(l->lon_e6)),
+                                 l->lat_e6,
+                                 l->lon_e6,
+                                 l->svc,
+                                 i,
+                                 l->rs,
+                                 l->syz,
+                                 (uint8_t)(x->svcs[l->svc].nsal > 1)};
+        }
         if (r == HV_OK)
             qsort(x->cells, x->ncells, sizeof *x->cells, cmp_cell);
     }
@@ -806,15 +842,6 @@ word_sets(store_conn *c, dir_index *x, const char *word, term_set **out)
 }
 
 /* ---- running a query --------------------------------------------------------------- */
-
-typedef struct cand {
-    uint32_t svc;
-    int32_t sal; /* -1: none */
-    double dist;
-    double score;
-    uint32_t rank;
-    int open;
-} cand;
 
 typedef struct qctx {
     const dir_index *x;
@@ -941,7 +968,7 @@ cmp_cand(const cand *a, const cand *b, int text, int near)
 typedef struct cvec {
     cand *v;
     uint32_t n, cap;
-} cvec;
+} cvec; /* borrowed from the index (x->cv) for the query, under cache_mu */
 
 static int
 push(cvec *c, cand x)
@@ -1123,7 +1150,7 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                 k.idf[j] = 1e-6;
         }
     }
-    cvec cv = {0};
+    cvec cv = {x->cv, 0, x->cv_cap};
     int text = k.nw > 0, near = q->has_near;
     if (r == HV_OK && near) {
         geo_box box;
@@ -1149,7 +1176,19 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
         double r_in2 = pow(q->radius_mi * 0.95, 2), r_out2 = pow(q->radius_mi * 1.05, 2);
         if (fabs(q->near.lat) > 60) /* far north or south: always the great circle */
             r_in2 = 0, r_out2 = INFINITY;
-        uint32_t *seen = NULL; /* service -> its place in cv + 1 */
+        /* services with several places count once: seen[] (valid where
+         * seen_at[] is this query's epoch) says where their candidate is */
+        if (r == HV_OK && !x->seen) {
+            x->seen = malloc(((size_t)x->nsvc + 1) * sizeof *x->seen);
+            x->seen_at = calloc((size_t)x->nsvc + 1, sizeof *x->seen_at);
+            if (!x->seen || !x->seen_at)
+                r = HV_ERR_NOMEM;
+        }
+        uint32_t epoch = r == HV_OK ? ++x->epoch : 1;
+        if (r == HV_OK && epoch == 0) { /* wrapped: start the stamps again */
+            memset(x->seen_at, 0, ((size_t)x->nsvc + 1) * sizeof *x->seen_at);
+            epoch = x->epoch = 1;
+        }
         for (int64_t la = la0; r == HV_OK && la <= la1; la++) {
             uint64_t kmin = cell_key(la, lo0), kmax = cell_key(la, lo1);
             uint32_t lo = 0, hi = x->ncells;
@@ -1161,8 +1200,10 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                     hi = mid;
             }
             for (uint32_t ci = lo; ci < x->ncells && x->cells[ci].key <= kmax; ci++) {
-                const sal *l = &x->sals[x->cells[ci].sal];
-                /* cheapest first: the box in integers, the words' bits */
+                const cell_entry *l = &x->cells[ci];
+                /* cheapest first: the box in integers, the Safe Youth Zone
+                 * flag, the words' bits, the distance, the week mask; the
+                 * service's own filters (another cache line) last */
                 if (l->lat_e6 < blat0 || l->lat_e6 > blat1 ||
                     (!box.wraps && (l->lon_e6 < blon0 || l->lon_e6 > blon1)))
                     continue;
@@ -1186,43 +1227,36 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                     if (d > q->radius_mi)
                         continue;
                 }
-                if (!svc_passes(&k, l->svc))
-                    continue;
                 int open = -1;
                 if (q->has_open_at) {
                     if (!rs_open(&k, l->rs, k.at))
                         continue;
                     open = 1;
                 }
+                if (!svc_passes(&k, l->svc))
+                    continue;
                 if (d < 0) /* survivors get the exact distance */
                     d = geo_distance_mi(q->near, pt);
                 /* one per service: its nearest location that passed */
-                if (x->svcs[l->svc].nsal > 1) {
-                    if (!seen) {
-                        seen = calloc(x->nsvc, sizeof *seen);
-                        if (!seen) {
-                            r = HV_ERR_NOMEM;
-                            break;
-                        }
-                    }
-                    if (seen[l->svc]) {
-                        cand *prev = &cv.v[seen[l->svc] - 1];
+                if (l->multi) {
+                    if (x->seen_at[l->svc] == epoch) {
+                        cand *prev = &cv.v[x->seen[l->svc]];
                         if (d < prev->dist) {
                             prev->dist = d;
-                            prev->sal = (int32_t)x->cells[ci].sal;
+                            prev->sal = (int32_t)l->sal;
                         }
                         continue;
                     }
-                    seen[l->svc] = cv.n + 1;
+                    x->seen_at[l->svc] = epoch;
+                    x->seen[l->svc] = cv.n;
                 }
-                if (push(&cv, (cand){l->svc, (int32_t)x->cells[ci].sal, d, 0,
-                                     x->svcs[l->svc].name_rank, open})) {
+                if (push(&cv,
+                         (cand){l->svc, (int32_t)l->sal, d, 0, x->svcs[l->svc].name_rank, open})) {
                     r = HV_ERR_NOMEM;
                     break;
                 }
             }
         }
-        free(seen);
     } else if (r == HV_OK) {
         /* every service, or with words only those that hold them all */
         size_t nwords = ((size_t)x->nsvc + 63) / 64;
@@ -1271,25 +1305,20 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
     if (r == HV_OK && text)
         for (uint32_t i = 0; i < cv.n; i++)
             cv.v[i].score = score_of(&k, cv.v[i].svc);
-    pthread_mutex_unlock(&x->cache_mu);
-    if (r != HV_OK) {
-        free(cv.v);
-        return r;
-    }
     /* the page */
-    out->total = cv.n;
-    out->generation = x->generation;
+    if (r == HV_OK) {
+        out->total = cv.n;
+        out->generation = x->generation;
+    }
     uint64_t from = (uint64_t)(q->page - 1) * (uint64_t)q->per_page;
     uint64_t want = from + (uint64_t)q->per_page;
-    if (from < cv.n) {
+    if (r == HV_OK && from < cv.n) {
         top_k(cv.v, cv.n, (uint32_t)(want < cv.n ? want : cv.n), text, near);
         uint32_t n = (uint32_t)((want < cv.n ? want : cv.n) - from);
         out->hits = calloc(n, sizeof *out->hits);
-        if (!out->hits) {
-            free(cv.v);
-            return HV_ERR_NOMEM;
-        }
-        for (uint32_t i = 0; i < n; i++) {
+        if (!out->hits)
+            r = HV_ERR_NOMEM;
+        for (uint32_t i = 0; r == HV_OK && i < n; i++) {
             const cand *cd = &cv.v[from + i];
             dir_hit *h = &out->hits[i];
             h->service_id = x->svcs[cd->svc].id;
@@ -1309,10 +1338,14 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                 h->next_close = hs.next_close;
             }
         }
-        out->n = (int)n;
+        if (r == HV_OK)
+            out->n = (int)n;
     }
-    free(cv.v);
-    return HV_OK;
+    /* the candidates' array stays with the index for the next query */
+    x->cv = cv.v;
+    x->cv_cap = cv.cap;
+    pthread_mutex_unlock(&x->cache_mu);
+    return r;
 }
 
 hv_result
