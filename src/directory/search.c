@@ -82,6 +82,7 @@ typedef struct term_set {
 typedef struct dir_index {
     atomic_int refs;
     int64_t generation, first_day; /* first_day: the week the masks are of */
+    int pg;                        /* the full text is PostgreSQL's tsvector, not FTS5 */
     char tz[64];
     svc *svcs;
     uint32_t nsvc;
@@ -544,13 +545,17 @@ attach_schedules(builder *b, store_conn *c)
     return r;
 }
 
-/* ---- full text (SQLite FTS5) ------------------------------------------------------ */
+/* ---- full text (SQLite FTS5, PostgreSQL tsvector) ---------------------------------- */
 /*
- * Everything that speaks FTS5 is in the two functions below. The
- * PostgreSQL backend (a tsvector column, being written) answers the same
- * two questions: which services match one word in a set of columns
- * (to_tsquery('english', 'word:*') against the column group's tsvector),
- * and how many words each service's document holds (length(tsvector)).
+ * Everything that speaks to the full-text index is in the functions below,
+ * for both backends. They answer two questions: which services match one
+ * word in a set of columns, and how many words each service's document
+ * holds. SQLite: an FTS5 MATCH with a column filter, and FTS5's docsize
+ * table. PostgreSQL (migration 5's dir_service_fts.search_vector, weights A
+ * name, B organization and terms, C description): search_vector @@
+ * to_tsquery('english', 'word':*) with the weights as the column filter
+ * ('word':*A for the name, 'word':*B for the organization and terms), and
+ * length(search_vector) (distinct lexemes) as the document's length.
  */
 
 /* Reads the words' document lengths from FTS5's docsize table (a varint
@@ -583,12 +588,24 @@ row_docsize(void *ctx, const store_row *row)
 }
 
 static hv_result
+row_doclen_pg(void *ctx, const store_row *row)
+{
+    dir_index *x = ctx;
+    int32_t i = slot(x, store_row_int(row, 0));
+    if (i >= 0)
+        x->svcs[i].dl = (float)store_row_int(row, 1);
+    return HV_OK;
+}
+
+static hv_result
 fts_doc_lengths(store_conn *c, dir_index *x)
 {
     if (!x->nsvc)
         return HV_OK;
-    hv_result r =
-        store_query(c, "SELECT id, sz FROM dir_service_fts_docsize", NULL, 0, row_docsize, x);
+    hv_result r = x->pg ? store_query(c, "SELECT rowid, length(search_vector) FROM dir_service_fts",
+                                      NULL, 0, row_doclen_pg, x)
+                        : store_query(c, "SELECT id, sz FROM dir_service_fts_docsize", NULL, 0,
+                                      row_docsize, x);
     double sum = 0;
     for (uint32_t i = 0; i < x->nsvc; i++)
         sum += x->svcs[i].dl;
@@ -618,9 +635,49 @@ row_match(void *ctx, const store_row *row)
 /* The services whose COLUMNS (NULL: any) hold WORD (a quoted FTS5 word,
  * maybe with *): an unranked walk of the word's doclist, into BITS. */
 static hv_result
+fts_word_matches_pg(store_conn *c, const dir_index *x, const char *word, const char *columns,
+                    uint64_t *bits, uint32_t *n)
+{
+    /* "help"* -> 'help':* (the word holds only letters, digits and bytes
+     * past ASCII: nothing to escape); the column group as a weight */
+    const char *a = strchr(word, '"'), *b = a ? strchr(a + 1, '"') : NULL;
+    if (!a || !b)
+        return HV_ERR_INVALID;
+    int star = b[1] == '*';
+    const char *weight = !columns ? "" : strcmp(columns, "name") == 0 ? "A" : "B";
+    char q[300];
+    snprintf(q, sizeof q, "'%.*s'%s%s%s", (int)(b - a - 1), a + 1, star || *weight ? ":" : "",
+             star ? "*" : "", weight);
+    store_val v[] = {SV_TEXTV(q)};
+    walk w = {x, bits, 0};
+    atomic_fetch_add(&g_walks, 1);
+    /* a stop word ("the") leaves no lexeme: it constrains nothing (FTS5
+     * has no stop words, so it matched there) */
+    int64_t nodes = 0;
+    hv_result r =
+        store_query_int(c, "SELECT numnode(to_tsquery('english', dir_fold(?)))", v, 1, &nodes);
+    if (r == HV_OK && nodes == 0) {
+        if (!columns)
+            for (uint32_t i = 0; i < x->nsvc; i++)
+                bits[i >> 6] |= 1ull << (i & 63);
+        *n = columns ? 0 : x->nsvc;
+        return HV_OK;
+    }
+    if (r == HV_OK)
+        r = store_query(c,
+                        "SELECT rowid FROM dir_service_fts "
+                        "WHERE search_vector @@ to_tsquery('english', dir_fold(?))",
+                        v, 1, row_match, &w);
+    *n = w.n;
+    return r;
+}
+
+static hv_result
 fts_word_matches(store_conn *c, const dir_index *x, const char *word, const char *columns,
                  uint64_t *bits, uint32_t *n)
 {
+    if (x->pg)
+        return fts_word_matches_pg(c, x, word, columns, bits, n);
     char q[300];
     if (columns)
         snprintf(q, sizeof q, "{%.40s} : %.120s", columns, word);
@@ -669,6 +726,7 @@ index_build(store_conn *c, int sqlite, const char *tz, int64_t gen, int64_t firs
     pthread_mutex_init(&x->cache_mu, NULL);
     x->generation = gen;
     x->first_day = first_day;
+    x->pg = !sqlite;
     snprintf(x->tz, sizeof x->tz, "%s", tz);
     builder b = {.x = x};
     hv_result r = store_query(c,
@@ -716,13 +774,8 @@ index_build(store_conn *c, int sqlite, const char *tz, int64_t gen, int64_t firs
                         NULL, 0, row_sal, &b);
     if (r == HV_OK)
         r = attach_schedules(&b, c);
-    if (r == HV_OK && sqlite)
+    if (r == HV_OK)
         r = fts_doc_lengths(c, x);
-    else if (r == HV_OK) {
-        for (uint32_t i = 0; i < x->nsvc; i++)
-            x->svcs[i].dl = 1;
-        x->avgdl = 1;
-    }
     /* the grid */
     if (r == HV_OK && x->nsal) {
         x->cells = malloc((size_t)x->nsal * sizeof *x->cells);
