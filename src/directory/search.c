@@ -29,18 +29,20 @@ typedef struct ruleset {
 } ruleset;
 
 typedef struct svc {
-    /* what every candidate reads, in the first 32 bytes */
+    /* what every candidate reads (filters, order, relevance), in the
+     * first 32 bytes */
     uint64_t langs;
     int16_t min_age, max_age;
     uint8_t free, active, syz;
     uint32_t name_rank;
     uint32_t nsal, nterm;
+    float dl; /* words in its full-text document */
     /* the rest */
     int64_t id, org_id, updated_at;
     uint32_t term_off; /* into idx->terms */
     uint32_t sal_off;  /* into idx->sals */
     int32_t rs;        /* the service's own schedules (ruleset), or -1 */
-    float dl;          /* words in its full-text document */
+    int32_t first_pt;  /* its first place with a point (else its first place), or -1 */
 } svc;
 
 typedef struct sal {
@@ -776,6 +778,16 @@ index_build(store_conn *c, int sqlite, const char *tz, int64_t gen, int64_t firs
         r = attach_schedules(&b, c);
     if (r == HV_OK)
         r = fts_doc_lengths(c, x);
+    /* each service's place to show without near */
+    for (uint32_t i = 0; r == HV_OK && i < x->nsvc; i++) {
+        svc *sv = &x->svcs[i];
+        sv->first_pt = sv->nsal ? (int32_t)sv->sal_off : -1;
+        for (uint32_t m = 0; m < sv->nsal; m++)
+            if (x->sals[sv->sal_off + m].has_point) {
+                sv->first_pt = (int32_t)(sv->sal_off + m);
+                break;
+            }
+    }
     /* the grid */
     if (r == HV_OK && x->nsal) {
         x->cells = malloc((size_t)x->nsal * sizeof *x->cells);
@@ -1303,8 +1315,8 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                     x->seen_at[l->svc] = epoch;
                     x->seen[l->svc] = cv.n;
                 }
-                if (push(&cv,
-                         (cand){l->svc, (int32_t)l->sal, d, 0, x->svcs[l->svc].name_rank, open})) {
+                if (push(&cv, (cand){l->svc, (int32_t)l->sal, d, text ? score_of(&k, l->svc) : 0,
+                                     x->svcs[l->svc].name_rank, open})) {
                     r = HV_ERR_NOMEM;
                     break;
                 }
@@ -1342,22 +1354,17 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                     if (q->has_open_at)
                         open = 1;
                 } else {
-                    for (uint32_t m2 = 0; m2 < s->nsal && best < 0; m2++)
-                        if (x->sals[s->sal_off + m2].has_point)
-                            best = (int32_t)(s->sal_off + m2);
-                    if (best < 0 && s->nsal)
-                        best = (int32_t)s->sal_off;
+                    best = s->first_pt;
                 }
-                if (push(&cv, (cand){i, best, -1, 0, s->name_rank, open})) {
+                /* relevance now, while the service is in the cache */
+                if (push(&cv,
+                         (cand){i, best, -1, text ? score_of(&k, i) : 0, s->name_rank, open})) {
                     r = HV_ERR_NOMEM;
                     break;
                 }
             }
         }
     }
-    if (r == HV_OK && text)
-        for (uint32_t i = 0; i < cv.n; i++)
-            cv.v[i].score = score_of(&k, cv.v[i].svc);
     /* the page */
     if (r == HV_OK) {
         out->total = cv.n;
