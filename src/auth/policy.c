@@ -170,8 +170,8 @@ const char *
 policy_object_name(policy_object obj)
 {
     static const char *const names[OBJ__MAX] = {
-        "agency",    "station", "user",   "audit",  "clock",   "case",    "aggregate",
-        "directory", "beds",    "arrest", "oncall", "program", "site",    "linkage",
+        "agency",    "station", "user",   "audit",  "clock",   "case", "aggregate",
+        "directory", "beds",    "arrest", "oncall", "program", "site", "linkage",
     };
     return obj < OBJ__MAX ? names[obj] : "unknown";
 }

@@ -1,5 +1,6 @@
 /* hsds.c - HSDS 3.0 records in and out of the directory (see hsds.h). */
 #include "directory/hsds.h"
+#include "directory/synonyms.h"
 
 #include <ctype.h>
 #include <stdarg.h>
@@ -497,7 +498,7 @@ term(importer *im, const where *w, const json_t *t, int64_t *id)
             store_val a[] = {SV_INTV(tax)};
             r = store_query(im->c, "SELECT hsds_id FROM dir_taxonomy WHERE id = ?", a, 1, take_text,
                             &tax_hid);
-            snprintf(gen, sizeof gen, "%s/%s", tax_hid ? tax_hid : ref, code);
+            snprintf(gen, sizeof gen, "%s:%s", tax_hid ? tax_hid : ref, code);
             free(tax_hid);
         }
         if (r == HV_OK || r == HV_ERR_NOTFOUND)
@@ -641,15 +642,25 @@ index_service(importer *im, int64_t id, const char *name, const char *alt, const
 {
     char names[700];
     snprintf(names, sizeof names, "%s%s%s", name, alt ? " " : "", alt ? alt : "");
+    /* the categories column also carries the Spanish words for what the
+     * service offers (synonyms.h), so a search in Spanish finds it */
+    buf words;
+    buf_init(&words, 64 * 1024);
+    hv_result r = terms ? buf_adds(&words, terms) : HV_OK;
+    const char *const texts[] = {names, desc, terms};
+    if (r == HV_OK)
+        r = synonyms_es(texts, 3, &words);
     store_val d[] = {SV_INTV(id)};
-    store_val a[] = {SV_INTV(id), SV_TEXTV(names), tv(desc), tv(org), tv(terms)};
-    hv_result r = store_exec(im->c, "DELETE FROM dir_service_fts WHERE rowid = ?", d, 1, NULL);
+    store_val a[] = {SV_INTV(id), SV_TEXTV(names), tv(desc), tv(org), tv(words.data)};
+    if (r == HV_OK)
+        r = store_exec(im->c, "DELETE FROM dir_service_fts WHERE rowid = ?", d, 1, NULL);
     if (r == HV_OK)
         r = store_exec(
             im->c,
             "INSERT INTO dir_service_fts (rowid, name, description, organization, terms) "
             "VALUES (?, ?, ?, ?, ?)",
             a, 5, NULL);
+    buf_free(&words);
     return r;
 }
 

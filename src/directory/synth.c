@@ -91,43 +91,45 @@ gauss(rng *g)
 
 #define N(a) ((int)(sizeof(a) / sizeof(a)[0]))
 
-/* kinds of service: name, words for the description, taxonomy terms */
+/* kinds of service: name, words for the description, and the shipped Open
+ * Eligibility term (data/open-eligibility.csv) that says what it is */
 static const struct {
     const char *name;
     const char *what;
     const char *term_id, *term_code, *term_name;
 } kinds[] = {
-    {"Youth Counseling", "individual and group counseling with licensed counselors", "oe-1201",
-     "1201", "Counseling"},
-    {"Drop-In Center", "a safe place to rest, eat, shower and talk with an advocate", "oe-1102",
-     "1102", "Drop-in Center"},
-    {"Emergency Shelter", "emergency beds for the night and a warm meal", "oe-1103", "1103",
-     "Emergency Shelter"},
-    {"Food Pantry", "groceries and hot meals for families and youth", "oe-1104", "1104",
-     "Food Pantry"},
-    {"Legal Aid Clinic", "free legal advice on immigration, record sealing and benefits", "oe-1105",
-     "1105", "Legal Aid"},
-    {"Teen Health Clinic", "confidential medical care, testing and vaccines", "oe-1106", "1106",
-     "Medical Care"},
-    {"Crisis Line", "someone to talk to at any hour, by phone or text", "oe-1107", "1107",
-     "Crisis Intervention"},
-    {"Job Training", "paid internships, résumé help and job readiness classes", "oe-1108", "1108",
-     "Employment"},
-    {"Tutoring Program", "homework help and tutoring after school", "oe-1109", "1109", "Education"},
-    {"Mental Health Services", "therapy and psychiatric care for young people", "oe-1110", "1110",
-     "Mental Health Care"},
-    {"Substance Use Program", "outpatient treatment and peer support for substance use", "oe-1111",
-     "1111", "Substance Use Treatment"},
-    {"Housing Navigation", "help finding transitional and permanent housing", "oe-1112", "1112",
-     "Housing"},
-    {"Clothing Closet", "clothes, shoes and hygiene kits at no cost", "oe-1113", "1113",
-     "Clothing"},
-    {"Case Management", "a case manager who helps with benefits, school and ID", "oe-1114", "1114",
-     "Case Management"},
-    {"Survivor Advocacy", "advocates for survivors of exploitation and trafficking", "oe-1115",
-     "1115", "Advocacy"},
-    {"Transportation Help", "bus passes and rides to appointments", "oe-1116", "1116",
-     "Transportation"},
+    {"Youth Counseling", "individual and group counseling with licensed counselors",
+     "open-eligibility:1060601", "1060601", "Counseling"},
+    {"Drop-In Center", "a safe place to rest, eat, shower and talk with an advocate",
+     "open-eligibility:10106", "10106", "Immediate Safety"},
+    {"Emergency Shelter", "emergency beds for the night and a warm meal", "open-eligibility:10104",
+     "10104", "Emergency Shelter"},
+    {"Food Pantry", "groceries and hot meals for families and youth", "open-eligibility:10202",
+     "10202", "Food Pantry"},
+    {"Legal Aid Clinic", "free legal advice on immigration, record sealing and benefits",
+     "open-eligibility:11101", "11101", "Advocacy & Legal Aid"},
+    {"Teen Health Clinic", "confidential medical care, testing and vaccines",
+     "open-eligibility:10605", "10605", "Medical Care"},
+    {"Crisis Line", "someone to talk to at any hour, by phone or text", "open-eligibility:1080501",
+     "1080501", "Help Hotlines"},
+    {"Job Training", "paid internships, résumé help and job readiness classes",
+     "open-eligibility:11003", "11003", "Job Training"},
+    {"Tutoring Program", "homework help and tutoring after school", "open-eligibility:10903",
+     "10903", "More Education"},
+    {"Mental Health Services", "therapy and psychiatric care for young people",
+     "open-eligibility:10606", "10606", "Mental Health Care"},
+    {"Substance Use Program", "outpatient treatment and peer support for substance use",
+     "open-eligibility:10601", "10601", "Addiction & Recovery"},
+    {"Housing Navigation", "help finding transitional and permanent housing",
+     "open-eligibility:10301", "10301", "Help Find Housing"},
+    {"Clothing Closet", "clothes, shoes and hygiene kits at no cost", "open-eligibility:10402",
+     "10402", "Clothing"},
+    {"Case Management", "a case manager who helps with benefits, school and ID",
+     "open-eligibility:10803", "10803", "Navigating the System"},
+    {"Survivor Advocacy", "advocates for survivors of exploitation and trafficking",
+     "open-eligibility:20203", "20203", "Trafficking Survivors"},
+    {"Transportation Help", "bus passes and rides to appointments", "open-eligibility:10501",
+     "10501", "Bus Passes"},
 };
 
 static const char *const adjectives[] = {

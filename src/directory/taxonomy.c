@@ -360,7 +360,7 @@ taxonomy_load_csv(store_conn *c, const char *file, const char *data, size_t len,
     for (size_t i = 0; r == HV_OK && i < l.n; i++) {
         trow *t = &l.rows[i];
         char tid[420];
-        snprintf(tid, sizeof tid, "%s/%s", hsds_id, t->f[0]);
+        snprintf(tid, sizeof tid, "%s:%s", hsds_id, t->f[0]);
         int64_t before = 0;
         store_val a[] = {SV_TEXTV(tid)};
         int existed = store_query_int(c, "SELECT id FROM dir_taxonomy_term WHERE hsds_id = ?", a, 1,

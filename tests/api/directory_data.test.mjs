@@ -65,7 +65,7 @@ describe('haven directory: data packages, exports, taxonomies', () => {
   it('Open Eligibility is in the directory after migrate: both facets, two levels and more', async () => {
     const data = await fresh();
     assert.equal(await q(data, "SELECT name FROM dir_taxonomy WHERE hsds_id = 'open-eligibility';"), 'Open Eligibility');
-    const top = await q(data, "SELECT group_concat(name, '|') FROM (SELECT t.name FROM dir_taxonomy_term t JOIN dir_taxonomy_term p ON p.id = t.parent_id WHERE p.hsds_id = 'open-eligibility/1' ORDER BY t.code);");
+    const top = await q(data, "SELECT group_concat(name, '|') FROM (SELECT t.name FROM dir_taxonomy_term t JOIN dir_taxonomy_term p ON p.id = t.parent_id WHERE p.hsds_id = 'open-eligibility:1' ORDER BY t.code);");
     assert.equal(top, 'Emergency|Food|Housing|Goods|Transit|Health|Money|Care|Education|Work|Legal');
     assert.equal(await q(data, "SELECT COUNT(*) FROM dir_taxonomy_term WHERE parent_id IS NULL AND taxonomy_id = (SELECT id FROM dir_taxonomy WHERE hsds_id = 'open-eligibility');"), '2', 'two facets at the top');
     assert.equal(await q(data, "SELECT p.name FROM dir_taxonomy_term t JOIN dir_taxonomy_term p ON p.id = t.parent_id WHERE t.name = 'Trafficking Survivors';"), 'Survivors of Abuse or Exploitation');
@@ -94,7 +94,7 @@ describe('haven directory: data packages, exports, taxonomies', () => {
     assert.equal(await q(data, "SELECT group_concat(hsds_id) FROM (SELECT hsds_id FROM dir_service WHERE free = 1 ORDER BY hsds_id);"), 'svc-justicia-hotline,svc-puente-outreach,svc-puente-shelter');
     const terms = await q(data, "SELECT group_concat(x.hsds_id || ':' || t.code, ' ') FROM (SELECT * FROM dir_service_term st JOIN dir_taxonomy_term t ON t.id = st.term_id WHERE st.service_id = (SELECT id FROM dir_service WHERE hsds_id = 'svc-puente-shelter') ORDER BY t.hsds_id) t JOIN dir_taxonomy x ON x.id = t.taxonomy_id;");
     assert.equal(terms, 'la211-sample:BH-1800.8500 open-eligibility:10104 open-eligibility:20102');
-    assert.equal(await q(data, "SELECT p.code FROM dir_taxonomy_term t JOIN dir_taxonomy_term p ON p.id = t.parent_id WHERE t.hsds_id = 'la211-sample/BH-1800.8500';"), 'BH');
+    assert.equal(await q(data, "SELECT p.code FROM dir_taxonomy_term t JOIN dir_taxonomy_term p ON p.id = t.parent_id WHERE t.hsds_id = 'la211-sample:BH-1800.8500';"), 'BH');
     assert.equal(await q(data, "SELECT COUNT(*) FROM dir_detail WHERE kind = 'contact';"), '1');
     assert.equal(await q(data, "SELECT json_extract(body, '$.phones[0].number') FROM dir_detail WHERE hsds_id = 'ct-legal-intake';"), '555-0161', "a contact's phone nested");
     assert.equal(await q(data, "SELECT COUNT(*) FROM dir_detail WHERE hsds_id = 'ph-org-puente';"), '0', "an organization's phone skipped");
@@ -142,7 +142,7 @@ describe('haven directory: data packages, exports, taxonomies', () => {
     assert.equal(shelter.service_at_locations[0].schedules[0].closes_at, '08:00');
     assert.equal(shelter.service_at_locations[0].location.latitude, 34.0433);
     assert.deepEqual(shelter.attributes.map((x) => x.taxonomy_term.taxonomy_id), ['la211-sample', 'open-eligibility', 'open-eligibility']);
-    assert.ok(doc.taxonomy_terms.some((t) => t.id === 'open-eligibility/20203'));
+    assert.ok(doc.taxonomy_terms.some((t) => t.id === 'open-eligibility:20203'));
     const svc = (await readFile(path.join(csv1, 'services.csv'), 'utf8')).split('\r\n');
     assert.equal(svc[0].split(',')[0], 'id');
     assert.ok(svc.some((l) => l.startsWith('svc-puente-outreach,') && l.includes('"Outreach workers who meet youth where they are, with food, hygiene kits and a ride to safety. ""No judgment, no reports to police."""')), 'quotes doubled');
@@ -171,8 +171,8 @@ describe('haven directory: data packages, exports, taxonomies', () => {
       // links and cells refused while reading
       ['phones.csv', 'ph-legal,,svc-justicia-legal', 'ph-legal,,svc-nowhere', /phones\.csv, row 6, column service_id: names no row of services\.csv/],
       ['services.csv', ',14,,,', ',fourteen,,,', /services\.csv, row 6, column minimum_age: must be a number/],
-      ['attributes.csv', 'open-eligibility/20203', 'open-eligibility/99999', /attributes\.csv, row 9, column taxonomy_term_id: names no term/],
-      ['taxonomy_terms.csv', 'la211-sample/B,,la211-sample', 'la211-sample/Q,,la211-sample', /taxonomy_terms\.csv, row 3, column parent_id: names no term/],
+      ['attributes.csv', 'open-eligibility:20203', 'open-eligibility:99999', /attributes\.csv, row 9, column taxonomy_term_id: names no term/],
+      ['taxonomy_terms.csv', 'la211-sample:B,,la211-sample', 'la211-sample:Q,,la211-sample', /taxonomy_terms\.csv, row 3, column parent_id: names no term/],
       ['languages.csv', 'lang-clinic-en,', 'lang-shelter-en,', /languages\.csv, row 5, column id: is the id of an earlier row too/],
       ['services.csv', 'Street Outreach Team', 'Street "Outreach Team', /services\.csv, row 4: is not CSV/],
     ];
@@ -206,7 +206,7 @@ describe('haven directory: data packages, exports, taxonomies', () => {
 
     const r = await ok(['taxonomy', 'import', path.join(FIX, 'la211-sample.csv'), '--name', '211 LA County', '--data', data]);
     assert.match(r.stdout, /\(211-la-county\): 14 terms created, 0 updated, 0 unchanged/);
-    const parent = (code) => q(data, `SELECT COALESCE(p.code, '-') FROM dir_taxonomy_term t LEFT JOIN dir_taxonomy_term p ON p.id = t.parent_id WHERE t.hsds_id = '211-la-county/${code}';`);
+    const parent = (code) => q(data, `SELECT COALESCE(p.code, '-') FROM dir_taxonomy_term t LEFT JOIN dir_taxonomy_term p ON p.id = t.parent_id WHERE t.hsds_id = '211-la-county:${code}';`);
     assert.equal(await parent('B'), '-');
     assert.equal(await parent('BD'), 'B');
     assert.equal(await parent('BD-1800'), 'BD');
@@ -214,11 +214,11 @@ describe('haven directory: data packages, exports, taxonomies', () => {
     assert.equal(await parent('BH-1800.8500-900'), 'BH-1800', 'the nearest code the file has');
     assert.equal(await parent('FT-3000.1700'), 'FT', 'parent_code given');
     assert.equal(await parent('RP-1400.8000-020.15'), 'R');
-    assert.equal(await q(data, "SELECT description FROM dir_taxonomy_term WHERE hsds_id = '211-la-county/RP-1400.8000-020.15';"), 'Counseling for survivors; "no ID needed"');
+    assert.equal(await q(data, "SELECT description FROM dir_taxonomy_term WHERE hsds_id = '211-la-county:RP-1400.8000-020.15';"), 'Counseling for survivors; "no ID needed"');
 
     const again = await ok(['taxonomy', 'import', path.join(FIX, 'la211-sample.csv'), '--name', '211 LA County', '--data', data]);
     assert.match(again.stdout, /0 terms created, 0 updated, 14 unchanged/);
-    assert.equal(await q(data, "SELECT COUNT(*) FROM dir_taxonomy_term WHERE hsds_id LIKE '211-la-county/%';"), '14');
+    assert.equal(await q(data, "SELECT COUNT(*) FROM dir_taxonomy_term WHERE hsds_id LIKE '211-la-county:%';"), '14');
 
     // a service names terms of both taxonomies by (taxonomy, code)
     const doc = JSON.parse(await readFile(SAMPLE, 'utf8'));
@@ -230,8 +230,8 @@ describe('haven directory: data packages, exports, taxonomies', () => {
     const file = path.join(root, 'bycode.json');
     await writeFile(file, JSON.stringify({ organizations: doc.organizations, services: [svc] }));
     await ok(['import', file, '--data', data]);
-    assert.equal(await q(data, `SELECT group_concat(t.hsds_id, ' ') FROM (SELECT t.hsds_id FROM dir_service_term st JOIN dir_taxonomy_term t ON t.id = st.term_id JOIN dir_service s ON s.id = st.service_id WHERE s.hsds_id = '${svc.id}' ORDER BY t.hsds_id) t;`), '211-la-county/BH-1800.8500-900 open-eligibility/10104');
+    assert.equal(await q(data, `SELECT group_concat(t.hsds_id, ' ') FROM (SELECT t.hsds_id FROM dir_service_term st JOIN dir_taxonomy_term t ON t.id = st.term_id JOIN dir_service s ON s.id = st.service_id WHERE s.hsds_id = '${svc.id}' ORDER BY t.hsds_id) t;`), '211-la-county:BH-1800.8500-900 open-eligibility:10104');
     assert.equal(await q(data, "SELECT name FROM dir_taxonomy WHERE hsds_id = '211-la-county';"), '211 LA County', 'never renamed by a service');
-    assert.equal(await q(data, "SELECT COUNT(*) FROM dir_taxonomy_term WHERE hsds_id LIKE '211-la-county/%';"), '14', 'no term made');
+    assert.equal(await q(data, "SELECT COUNT(*) FROM dir_taxonomy_term WHERE hsds_id LIKE '211-la-county:%';"), '14', 'no term made');
   });
 });

@@ -28,7 +28,7 @@ const DIRECTORY_IDS = {
   '/api/directory/services/{id}': '/api/directory/services/svc-20261-0',
   '/api/directory/organizations/{id}': '/api/directory/organizations/org-20261-syz',
   '/api/directory/service_at_locations/{id}': '/api/directory/service_at_locations/svc-20261-0-sal-0',
-  '/api/directory/taxonomy_terms/{id}': '/api/directory/taxonomy_terms/oe-1102',
+  '/api/directory/taxonomy_terms/{id}': '/api/directory/taxonomy_terms/open-eligibility:10104',
   '/api/directory/locations/{id}': '/api/directory/locations/svc-20261-0-loc-0',
 };
 
