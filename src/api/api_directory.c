@@ -29,7 +29,10 @@
 #include "directory/zipgeo.h"
 
 #define DIR_CACHE_CONTROL "public, max-age=60"
-#define DIR_DEFAULT_PER   20
+/* an answer to a search around a person's place (near, proximity, a ZIP
+ * code) says where someone is or lives: no cache may keep it */
+#define DIR_CACHE_PERSONAL "no-store"
+#define DIR_DEFAULT_PER    20
 
 /* ---- answers ------------------------------------------------------------------------ */
 
@@ -37,6 +40,14 @@ static void
 send_ok(http_req *r, json_t *body)
 {
     http_set_header(r, "Cache-Control", DIR_CACHE_CONTROL);
+    http_send_json(r, 200, body);
+}
+
+/* An answer to a search around a person's place: never cached. */
+static void
+send_ok_personal(http_req *r, json_t *body)
+{
+    http_set_header(r, "Cache-Control", DIR_CACHE_PERSONAL);
     http_send_json(r, 200, body);
 }
 
@@ -602,7 +613,10 @@ api_directory_services(http_req *r)
         http_send_err(r, res, NULL);
         return;
     }
-    send_ok(r, page_of(contents, total, q.page, q.per_page));
+    if (q.has_near)
+        send_ok_personal(r, page_of(contents, total, q.page, q.per_page));
+    else
+        send_ok(r, page_of(contents, total, q.page, q.per_page));
 }
 
 /* ---- one record by HSDS id ------------------------------------------------------------ */
@@ -773,7 +787,7 @@ row_export(void *ctx, const store_row *row)
  * with ARGS, each id exported by FN. */
 static void
 send_page(http_req *r, const char *count_sql, const char *ids_sql, store_val *args, int nargs,
-          export_fn fn)
+          export_fn fn, int personal)
 {
     int page, per;
     if (!parse_paging(r, &page, &per))
@@ -801,7 +815,10 @@ send_page(http_req *r, const char *count_sql, const char *ids_sql, store_val *ar
         http_send_err(r, res, NULL);
         return;
     }
-    send_ok(r, page_of(l.items, total, page, per));
+    if (personal)
+        send_ok_personal(r, page_of(l.items, total, page, per));
+    else
+        send_ok(r, page_of(l.items, total, page, per));
 }
 
 void
@@ -814,7 +831,7 @@ api_directory_organizations(http_req *r)
     send_page(r, "SELECT COUNT(*) FROM dir_organization WHERE name LIKE ?",
               "SELECT id FROM dir_organization WHERE name LIKE ? ORDER BY name, id LIMIT ? "
               "OFFSET ?",
-              a, 1, hsds_export_organization);
+              a, 1, hsds_export_organization, 0);
 }
 
 static hv_result
@@ -896,7 +913,7 @@ api_directory_terms(http_req *r)
     "NULL)"
     send_page(r, "SELECT COUNT(*) FROM dir_taxonomy_term" TERM_WHERE,
               "SELECT id FROM dir_taxonomy_term" TERM_WHERE " ORDER BY name, id LIMIT ? OFFSET ?",
-              a, 5, hsds_export_term);
+              a, 5, hsds_export_term, 0);
 #undef TERM_WHERE
 }
 
@@ -956,7 +973,8 @@ api_directory_sals(http_req *r)
     " WHERE (? IS NULL OR l.postal_code = ?) AND (? = 0 OR (l.lat_e6 BETWEEN ? AND ? AND"          \
     " l.lon_e6 BETWEEN ? AND ?))"
     send_page(r, "SELECT COUNT(*)" SAL_WHERE,
-              "SELECT sl.id" SAL_WHERE " ORDER BY sl.id LIMIT ? OFFSET ?", a, 7, export_sal);
+              "SELECT sl.id" SAL_WHERE " ORDER BY sl.id LIMIT ? OFFSET ?", a, 7, export_sal,
+              has_prox || (pc && *pc));
 #undef SAL_WHERE
 }
 
@@ -1142,8 +1160,12 @@ api_directory_sites(http_req *r)
         http_send_err(r, res, NULL);
         return;
     }
-    send_ok(r, json_pack("{s:I, s:o}", "total_items", (json_int_t)json_array_size(items), "items",
-                         items));
+    json_t *body =
+        json_pack("{s:I, s:o}", "total_items", (json_int_t)json_array_size(items), "items", items);
+    if (has_near)
+        send_ok_personal(r, body);
+    else
+        send_ok(r, body);
 }
 
 /* ---- the OpenAPI document ---------------------------------------------------------------- */
@@ -1156,7 +1178,8 @@ static const struct {
     {"/api/directory/services", "search", "string",
      "words (ANDed; the last one a prefix), stemmed, accents ignored; at most 200 characters"},
     {"/api/directory/services", "near", "string",
-     "a ZIP code, 'lat,lon', or an address (through the configured geocoder)"},
+     "a ZIP code, 'lat,lon', or an address (through the configured geocoder); the answer is "
+     "Cache-Control: no-store"},
     {"/api/directory/services", "radius_mi", "number", "miles around near (default 5, max 100)"},
     {"/api/directory/services", "open_now", "boolean", "only services open now"},
     {"/api/directory/services", "open_at", "string",
@@ -1166,21 +1189,25 @@ static const struct {
     {"/api/directory/services", "free", "boolean", "only free services"},
     {"/api/directory/services", "syz", "boolean", "only services at Safe Youth Zone sites"},
     {"/api/directory/services", "taxonomy_term_id", "string",
-     "HSDS term ids, repeated or comma-separated: every one is needed (AND)"},
+     "HSDS term ids, repeated or comma-separated: every one is needed (AND); a term also matches "
+     "the services tagged with its descendants"},
     {"/api/directory/services", "taxonomy_id", "string", "a term of this taxonomy (HSDS id)"},
     {"/api/directory/services", "organization_id", "string", "HSDS id of the organization"},
     {"/api/directory/services", "modified_after", "string", "RFC 3339 time"},
     {"/api/directory/services", "minimal", "boolean", "the short shape (the default)"},
     {"/api/directory/services", "full", "boolean", "every service in full HSDS shape"},
     {"/api/directory/organizations", "search", "string", "text in the name"},
-    {"/api/directory/service_at_locations", "postcode", "string", "the location's postal code"},
-    {"/api/directory/service_at_locations", "proximity", "string", "'lat,lon'"},
+    {"/api/directory/service_at_locations", "postcode", "string",
+     "the location's postal code (the answer is Cache-Control: no-store)"},
+    {"/api/directory/service_at_locations", "proximity", "string",
+     "'lat,lon' (the answer is Cache-Control: no-store)"},
     {"/api/directory/service_at_locations", "radius_mi", "number",
      "miles around proximity (default 5)"},
     {"/api/directory/taxonomy_terms", "taxonomy_id", "string", "HSDS id of the taxonomy"},
     {"/api/directory/taxonomy_terms", "parent_id", "string", "HSDS id of the parent term"},
     {"/api/directory/taxonomy_terms", "top_only", "boolean", "only terms without a parent"},
-    {"/api/directory/sites", "near", "string", "a ZIP code, 'lat,lon', or an address"},
+    {"/api/directory/sites", "near", "string",
+     "a ZIP code, 'lat,lon', or an address; the answer is Cache-Control: no-store"},
     {"/api/directory/sites", "radius_mi", "number", "miles around near (default 5)"},
     {"/api/directory/sites", "open_now", "boolean", "only sites open now"},
 };

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "directory/search.h"
 #include "report/outcomes.h"
 #include "notify/deliver.h"
 #include "protocol/scheduler.h"
@@ -225,6 +226,8 @@ cmd_serve(int argc, char **argv)
     }
     /* the outcomes rollup into memory, beside the first requests */
     (void)outcomes_warm(app.outcomes, app.st);
+    /* the directory's search index, likewise (docs/directory.md, "Search") */
+    (void)dir_search_warm(app.st, app.cfg.timezone);
     /* the known youth into memory for suggestions at intake (docs/linkage.md) */
     (void)suggest_start(app.st, app.keys);
     atomic_store(&app.ready, 1);
@@ -246,6 +249,7 @@ cmd_serve(int argc, char **argv)
     api_events_stop();
     http_stop(app.http, 10000);
     suggest_stop();
+    dir_search_stop();
     outcomes_free(app.outcomes);
     store_close(app.st);
     crypt_free(app.keys);

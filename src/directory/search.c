@@ -17,7 +17,7 @@
 
 /* ---- the index ------------------------------------------------------------------- */
 
-#define CELL_E6    50000 /* grid cells of 0.05 degrees (about 3.5 by 2.9 miles here) */
+#define CELL_E6    25000 /* grid cells of 0.025 degrees (about 1.7 by 1.4 miles here) */
 #define LANG_BITS  64
 #define TERM_CACHE 96 /* words kept (three bitmaps each) */
 #define NO_AGE     (-1)
@@ -29,15 +29,20 @@ typedef struct ruleset {
 } ruleset;
 
 typedef struct svc {
-    int64_t id, org_id, updated_at;
+    /* what every candidate reads (filters, order, relevance), in the
+     * first 32 bytes */
     uint64_t langs;
     int16_t min_age, max_age;
     uint8_t free, active, syz;
     uint32_t name_rank;
-    uint32_t term_off, nterm; /* into idx->terms */
-    uint32_t sal_off, nsal;   /* into idx->sals */
-    int32_t rs;               /* the service's own schedules (ruleset), or -1 */
-    float dl;                 /* words in its full-text document */
+    uint32_t nsal, nterm;
+    float dl; /* words in its full-text document */
+    /* the rest */
+    int64_t id, org_id, updated_at;
+    uint32_t term_off; /* into idx->terms */
+    uint32_t sal_off;  /* into idx->sals */
+    int32_t rs;        /* the service's own schedules (ruleset), or -1 */
+    int32_t first_pt;  /* its first place with a point (else its first place), or -1 */
 } svc;
 
 typedef struct sal {
@@ -48,10 +53,26 @@ typedef struct sal {
     int32_t rs; /* the schedules that apply here (ruleset), or -1: never open */
 } sal;
 
+/* A located service-at-location in the grid, with everything the radius
+ * loop tests packed beside the key (32 bytes, read in order). */
 typedef struct cell_entry {
     uint64_t key; /* (lat cell + 2^20) << 32 | (lon cell + 2^20) */
-    uint32_t sal;
+    int32_t lat_e6, lon_e6;
+    uint32_t svc;       /* index into idx->svcs */
+    uint32_t sal;       /* index into idx->sals */
+    int32_t rs;         /* the sal's ruleset, or -1 */
+    uint8_t syz, multi; /* a Safe Youth Zone; the service has several places */
 } cell_entry;
+
+typedef struct cand_t {
+    uint32_t svc;
+    int32_t sal; /* -1: none */
+    double dist;
+    double score;
+    uint32_t rank;
+    int open;
+} cand_t;
+typedef cand_t cand;
 
 typedef struct term_set {
     char word[128]; /* the quoted FTS5 word ("help"*) */
@@ -63,6 +84,7 @@ typedef struct term_set {
 typedef struct dir_index {
     atomic_int refs;
     int64_t generation, first_day; /* first_day: the week the masks are of */
+    int pg;                        /* the full text is PostgreSQL's tsvector, not FTS5 */
     char tz[64];
     svc *svcs;
     uint32_t nsvc;
@@ -74,7 +96,8 @@ typedef struct dir_index {
     uint32_t ncells;
     int64_t *terms; /* every service's term ids, sorted per service */
     uint32_t nterms;
-    int64_t *term_tax; /* term id -> taxonomy id (0: none) */
+    int64_t *term_tax;    /* term id -> taxonomy id (0: none) */
+    int64_t *term_parent; /* term id -> parent term id (0: none) */
     int64_t max_term;
     char lang_codes[LANG_BITS][8];
     int nlang;
@@ -83,12 +106,18 @@ typedef struct dir_index {
     ruleset *rsets;
     uint32_t nrs;
     double avgdl;
-    pthread_mutex_t cache_mu; /* guards tcache */
+    pthread_mutex_t cache_mu; /* guards tcache and the scratch below */
     term_set tcache[TERM_CACHE];
     uint64_t tick;
+    /* a query's scratch, reused (queries on one index hold cache_mu):
+     * service -> its candidate + 1 when seen_at[] is this query's epoch */
+    uint32_t *seen, *seen_at, epoch;
+    cand_t *cv;
+    uint32_t cv_cap;
 } dir_index;
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_built = PTHREAD_COND_INITIALIZER; /* a build ended */
 static dir_index *g_idx;
 static int g_building;
 static atomic_uint_fast64_t g_searches, g_builds, g_walks;
@@ -108,8 +137,12 @@ index_free(dir_index *x)
     free(x->cells);
     free(x->terms);
     free(x->term_tax);
+    free(x->term_parent);
     free(x->rules);
     free(x->rsets);
+    free(x->seen);
+    free(x->seen_at);
+    free(x->cv);
     free(x);
 }
 
@@ -227,8 +260,10 @@ row_term_tax(void *ctx, const store_row *row)
 {
     builder *b = ctx;
     int64_t id = store_row_int(row, 0);
-    if (id > 0 && id <= b->x->max_term)
+    if (id > 0 && id <= b->x->max_term) {
         b->x->term_tax[id] = store_row_isnull(row, 1) ? 0 : store_row_int(row, 1);
+        b->x->term_parent[id] = store_row_isnull(row, 2) ? 0 : store_row_int(row, 2);
+    }
     return HV_OK;
 }
 
@@ -512,13 +547,17 @@ attach_schedules(builder *b, store_conn *c)
     return r;
 }
 
-/* ---- full text (SQLite FTS5) ------------------------------------------------------ */
+/* ---- full text (SQLite FTS5, PostgreSQL tsvector) ---------------------------------- */
 /*
- * Everything that speaks FTS5 is in the two functions below. The
- * PostgreSQL backend (a tsvector column, being written) answers the same
- * two questions: which services match one word in a set of columns
- * (to_tsquery('english', 'word:*') against the column group's tsvector),
- * and how many words each service's document holds (length(tsvector)).
+ * Everything that speaks to the full-text index is in the functions below,
+ * for both backends. They answer two questions: which services match one
+ * word in a set of columns, and how many words each service's document
+ * holds. SQLite: an FTS5 MATCH with a column filter, and FTS5's docsize
+ * table. PostgreSQL (migration 5's dir_service_fts.search_vector, weights A
+ * name, B organization and terms, C description): search_vector @@
+ * to_tsquery('english', 'word':*) with the weights as the column filter
+ * ('word':*A for the name, 'word':*B for the organization and terms), and
+ * length(search_vector) (distinct lexemes) as the document's length.
  */
 
 /* Reads the words' document lengths from FTS5's docsize table (a varint
@@ -551,12 +590,24 @@ row_docsize(void *ctx, const store_row *row)
 }
 
 static hv_result
+row_doclen_pg(void *ctx, const store_row *row)
+{
+    dir_index *x = ctx;
+    int32_t i = slot(x, store_row_int(row, 0));
+    if (i >= 0)
+        x->svcs[i].dl = (float)store_row_int(row, 1);
+    return HV_OK;
+}
+
+static hv_result
 fts_doc_lengths(store_conn *c, dir_index *x)
 {
     if (!x->nsvc)
         return HV_OK;
-    hv_result r =
-        store_query(c, "SELECT id, sz FROM dir_service_fts_docsize", NULL, 0, row_docsize, x);
+    hv_result r = x->pg ? store_query(c, "SELECT rowid, length(search_vector) FROM dir_service_fts",
+                                      NULL, 0, row_doclen_pg, x)
+                        : store_query(c, "SELECT id, sz FROM dir_service_fts_docsize", NULL, 0,
+                                      row_docsize, x);
     double sum = 0;
     for (uint32_t i = 0; i < x->nsvc; i++)
         sum += x->svcs[i].dl;
@@ -586,9 +637,49 @@ row_match(void *ctx, const store_row *row)
 /* The services whose COLUMNS (NULL: any) hold WORD (a quoted FTS5 word,
  * maybe with *): an unranked walk of the word's doclist, into BITS. */
 static hv_result
+fts_word_matches_pg(store_conn *c, const dir_index *x, const char *word, const char *columns,
+                    uint64_t *bits, uint32_t *n)
+{
+    /* "help"* -> 'help':* (the word holds only letters, digits and bytes
+     * past ASCII: nothing to escape); the column group as a weight */
+    const char *a = strchr(word, '"'), *b = a ? strchr(a + 1, '"') : NULL;
+    if (!a || !b)
+        return HV_ERR_INVALID;
+    int star = b[1] == '*';
+    const char *weight = !columns ? "" : strcmp(columns, "name") == 0 ? "A" : "B";
+    char q[300];
+    snprintf(q, sizeof q, "'%.*s'%s%s%s", (int)(b - a - 1), a + 1, star || *weight ? ":" : "",
+             star ? "*" : "", weight);
+    store_val v[] = {SV_TEXTV(q)};
+    walk w = {x, bits, 0};
+    atomic_fetch_add(&g_walks, 1);
+    /* a stop word ("the") leaves no lexeme: it constrains nothing (FTS5
+     * has no stop words, so it matched there) */
+    int64_t nodes = 0;
+    hv_result r =
+        store_query_int(c, "SELECT numnode(to_tsquery('english', dir_fold(?)))", v, 1, &nodes);
+    if (r == HV_OK && nodes == 0) {
+        if (!columns)
+            for (uint32_t i = 0; i < x->nsvc; i++)
+                bits[i >> 6] |= 1ull << (i & 63);
+        *n = columns ? 0 : x->nsvc;
+        return HV_OK;
+    }
+    if (r == HV_OK)
+        r = store_query(c,
+                        "SELECT rowid FROM dir_service_fts "
+                        "WHERE search_vector @@ to_tsquery('english', dir_fold(?))",
+                        v, 1, row_match, &w);
+    *n = w.n;
+    return r;
+}
+
+static hv_result
 fts_word_matches(store_conn *c, const dir_index *x, const char *word, const char *columns,
                  uint64_t *bits, uint32_t *n)
 {
+    if (x->pg)
+        return fts_word_matches_pg(c, x, word, columns, bits, n);
     char q[300];
     if (columns)
         snprintf(q, sizeof q, "{%.40s} : %.120s", columns, word);
@@ -637,6 +728,7 @@ index_build(store_conn *c, int sqlite, const char *tz, int64_t gen, int64_t firs
     pthread_mutex_init(&x->cache_mu, NULL);
     x->generation = gen;
     x->first_day = first_day;
+    x->pg = !sqlite;
     snprintf(x->tz, sizeof x->tz, "%s", tz);
     builder b = {.x = x};
     hv_result r = store_query(c,
@@ -669,12 +761,13 @@ index_build(store_conn *c, int sqlite, const char *tz, int64_t gen, int64_t firs
         r = store_query(c, "SELECT MAX(id) FROM dir_taxonomy_term", NULL, 0, row_max, &x->max_term);
     if (r == HV_OK) {
         x->term_tax = calloc((size_t)x->max_term + 1, sizeof *x->term_tax);
-        if (!x->term_tax)
+        x->term_parent = calloc((size_t)x->max_term + 1, sizeof *x->term_parent);
+        if (!x->term_tax || !x->term_parent)
             r = HV_ERR_NOMEM;
     }
     if (r == HV_OK)
-        r = store_query(c, "SELECT id, taxonomy_id FROM dir_taxonomy_term", NULL, 0, row_term_tax,
-                        &b);
+        r = store_query(c, "SELECT id, taxonomy_id, parent_id FROM dir_taxonomy_term", NULL, 0,
+                        row_term_tax, &b);
     if (r == HV_OK)
         r = store_query(c,
                         "SELECT sl.id, sl.service_id, l.id, l.lat_e6, l.lon_e6, l.syz "
@@ -683,22 +776,36 @@ index_build(store_conn *c, int sqlite, const char *tz, int64_t gen, int64_t firs
                         NULL, 0, row_sal, &b);
     if (r == HV_OK)
         r = attach_schedules(&b, c);
-    if (r == HV_OK && sqlite)
+    if (r == HV_OK)
         r = fts_doc_lengths(c, x);
-    else if (r == HV_OK) {
-        for (uint32_t i = 0; i < x->nsvc; i++)
-            x->svcs[i].dl = 1;
-        x->avgdl = 1;
+    /* each service's place to show without near */
+    for (uint32_t i = 0; r == HV_OK && i < x->nsvc; i++) {
+        svc *sv = &x->svcs[i];
+        sv->first_pt = sv->nsal ? (int32_t)sv->sal_off : -1;
+        for (uint32_t m = 0; m < sv->nsal; m++)
+            if (x->sals[sv->sal_off + m].has_point) {
+                sv->first_pt = (int32_t)(sv->sal_off + m);
+                break;
+            }
     }
     /* the grid */
     if (r == HV_OK && x->nsal) {
         x->cells = malloc((size_t)x->nsal * sizeof *x->cells);
         if (!x->cells)
             r = HV_ERR_NOMEM;
-        for (uint32_t i = 0; r == HV_OK && i < x->nsal; i++)
-            if (x->sals[i].has_point)
-                x->cells[x->ncells++] = (cell_entry){
-                    cell_key(cell_of(x->sals[i].lat_e6), cell_of(x->sals[i].lon_e6)), i};
+        for (uint32_t i = 0; r == HV_OK && i < x->nsal; i++) {
+            const sal *l = &x->sals[i];
+            if (l->has_point)
+                x->cells[x->ncells++] =
+                    (cell_entry){cell_key(cell_of(l->lat_e6), cell_of(l->lon_e6)),
+                                 l->lat_e6,
+                                 l->lon_e6,
+                                 l->svc,
+                                 i,
+                                 l->rs,
+                                 l->syz,
+                                 (uint8_t)(x->svcs[l->svc].nsal > 1)};
+        }
         if (r == HV_OK)
             qsort(x->cells, x->ncells, sizeof *x->cells, cmp_cell);
     }
@@ -801,15 +908,6 @@ word_sets(store_conn *c, dir_index *x, const char *word, term_set **out)
 
 /* ---- running a query --------------------------------------------------------------- */
 
-typedef struct cand {
-    uint32_t svc;
-    int32_t sal; /* -1: none */
-    double dist;
-    double score;
-    uint32_t rank;
-    int open;
-} cand;
-
 typedef struct qctx {
     const dir_index *x;
     const dir_query *q;
@@ -827,6 +925,19 @@ static int
 test_bit(const uint64_t *b, uint32_t i)
 {
     return (int)((b[i >> 6] >> (i & 63)) & 1);
+}
+
+/* Whether term T is WANT or one of its descendants (a filter on a parent
+ * term finds the services tagged with its narrower terms). */
+static int
+term_under(const dir_index *x, int64_t t, int64_t want)
+{
+    for (int depth = 0; t > 0 && depth < 32; depth++) {
+        if (t == want)
+            return 1;
+        t = t <= x->max_term ? x->term_parent[t] : 0;
+    }
+    return 0;
 }
 
 static int
@@ -854,7 +965,7 @@ svc_passes(const qctx *k, uint32_t i)
     for (int j = 0; j < q->nterms; j++) {
         int found = 0;
         for (uint32_t m = 0; m < s->nterm && !found; m++)
-            found = t[m] == q->terms[j];
+            found = term_under(k->x, t[m], q->terms[j]);
         if (!found)
             return 0;
     }
@@ -922,7 +1033,7 @@ cmp_cand(const cand *a, const cand *b, int text, int near)
 typedef struct cvec {
     cand *v;
     uint32_t n, cap;
-} cvec;
+} cvec; /* borrowed from the index (x->cv) for the query, under cache_mu */
 
 static int
 push(cvec *c, cand x)
@@ -1000,6 +1111,10 @@ index_get(store *st, store_conn *c, const char *tz, dir_index **out)
     if (hours_slot(tz, clock_now_ms(), &first_day, &slot_now) != HV_OK)
         first_day = 0;
     pthread_mutex_lock(&g_mu);
+    /* no index yet and one being built (the warm-up at start): wait for it
+     * rather than build a second one beside it */
+    while (!g_idx && g_building)
+        pthread_cond_wait(&g_built, &g_mu);
     dir_index *x = g_idx;
     if (x && x->generation == gen && x->first_day == first_day && strcmp(x->tz, tz) == 0) {
         atomic_fetch_add(&x->refs, 1);
@@ -1021,6 +1136,7 @@ index_get(store *st, store_conn *c, const char *tz, dir_index **out)
     r = index_build(c, strcmp(store_backend(st), "sqlite") == 0, tz, gen, first_day, &nx);
     pthread_mutex_lock(&g_mu);
     g_building = 0;
+    pthread_cond_broadcast(&g_built);
     if (r != HV_OK) {
         pthread_mutex_unlock(&g_mu);
         return r;
@@ -1099,7 +1215,7 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                 k.idf[j] = 1e-6;
         }
     }
-    cvec cv = {0};
+    cvec cv = {x->cv, 0, x->cv_cap};
     int text = k.nw > 0, near = q->has_near;
     if (r == HV_OK && near) {
         geo_box box;
@@ -1125,7 +1241,19 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
         double r_in2 = pow(q->radius_mi * 0.95, 2), r_out2 = pow(q->radius_mi * 1.05, 2);
         if (fabs(q->near.lat) > 60) /* far north or south: always the great circle */
             r_in2 = 0, r_out2 = INFINITY;
-        uint32_t *seen = NULL; /* service -> its place in cv + 1 */
+        /* services with several places count once: seen[] (valid where
+         * seen_at[] is this query's epoch) says where their candidate is */
+        if (r == HV_OK && !x->seen) {
+            x->seen = malloc(((size_t)x->nsvc + 1) * sizeof *x->seen);
+            x->seen_at = calloc((size_t)x->nsvc + 1, sizeof *x->seen_at);
+            if (!x->seen || !x->seen_at)
+                r = HV_ERR_NOMEM;
+        }
+        uint32_t epoch = r == HV_OK ? ++x->epoch : 1;
+        if (r == HV_OK && epoch == 0) { /* wrapped: start the stamps again */
+            memset(x->seen_at, 0, ((size_t)x->nsvc + 1) * sizeof *x->seen_at);
+            epoch = x->epoch = 1;
+        }
         for (int64_t la = la0; r == HV_OK && la <= la1; la++) {
             uint64_t kmin = cell_key(la, lo0), kmax = cell_key(la, lo1);
             uint32_t lo = 0, hi = x->ncells;
@@ -1137,8 +1265,10 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                     hi = mid;
             }
             for (uint32_t ci = lo; ci < x->ncells && x->cells[ci].key <= kmax; ci++) {
-                const sal *l = &x->sals[x->cells[ci].sal];
-                /* cheapest first: the box in integers, the words' bits */
+                const cell_entry *l = &x->cells[ci];
+                /* cheapest first: the box in integers, the Safe Youth Zone
+                 * flag, the words' bits, the distance, the week mask; the
+                 * service's own filters (another cache line) last */
                 if (l->lat_e6 < blat0 || l->lat_e6 > blat1 ||
                     (!box.wraps && (l->lon_e6 < blon0 || l->lon_e6 > blon1)))
                     continue;
@@ -1162,43 +1292,36 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                     if (d > q->radius_mi)
                         continue;
                 }
-                if (!svc_passes(&k, l->svc))
-                    continue;
                 int open = -1;
                 if (q->has_open_at) {
                     if (!rs_open(&k, l->rs, k.at))
                         continue;
                     open = 1;
                 }
+                if (!svc_passes(&k, l->svc))
+                    continue;
                 if (d < 0) /* survivors get the exact distance */
                     d = geo_distance_mi(q->near, pt);
                 /* one per service: its nearest location that passed */
-                if (x->svcs[l->svc].nsal > 1) {
-                    if (!seen) {
-                        seen = calloc(x->nsvc, sizeof *seen);
-                        if (!seen) {
-                            r = HV_ERR_NOMEM;
-                            break;
-                        }
-                    }
-                    if (seen[l->svc]) {
-                        cand *prev = &cv.v[seen[l->svc] - 1];
+                if (l->multi) {
+                    if (x->seen_at[l->svc] == epoch) {
+                        cand *prev = &cv.v[x->seen[l->svc]];
                         if (d < prev->dist) {
                             prev->dist = d;
-                            prev->sal = (int32_t)x->cells[ci].sal;
+                            prev->sal = (int32_t)l->sal;
                         }
                         continue;
                     }
-                    seen[l->svc] = cv.n + 1;
+                    x->seen_at[l->svc] = epoch;
+                    x->seen[l->svc] = cv.n;
                 }
-                if (push(&cv, (cand){l->svc, (int32_t)x->cells[ci].sal, d, 0,
+                if (push(&cv, (cand){l->svc, (int32_t)l->sal, d, text ? score_of(&k, l->svc) : 0,
                                      x->svcs[l->svc].name_rank, open})) {
                     r = HV_ERR_NOMEM;
                     break;
                 }
             }
         }
-        free(seen);
     } else if (r == HV_OK) {
         /* every service, or with words only those that hold them all */
         size_t nwords = ((size_t)x->nsvc + 63) / 64;
@@ -1231,41 +1354,31 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                     if (q->has_open_at)
                         open = 1;
                 } else {
-                    for (uint32_t m2 = 0; m2 < s->nsal && best < 0; m2++)
-                        if (x->sals[s->sal_off + m2].has_point)
-                            best = (int32_t)(s->sal_off + m2);
-                    if (best < 0 && s->nsal)
-                        best = (int32_t)s->sal_off;
+                    best = s->first_pt;
                 }
-                if (push(&cv, (cand){i, best, -1, 0, s->name_rank, open})) {
+                /* relevance now, while the service is in the cache */
+                if (push(&cv,
+                         (cand){i, best, -1, text ? score_of(&k, i) : 0, s->name_rank, open})) {
                     r = HV_ERR_NOMEM;
                     break;
                 }
             }
         }
     }
-    if (r == HV_OK && text)
-        for (uint32_t i = 0; i < cv.n; i++)
-            cv.v[i].score = score_of(&k, cv.v[i].svc);
-    pthread_mutex_unlock(&x->cache_mu);
-    if (r != HV_OK) {
-        free(cv.v);
-        return r;
-    }
     /* the page */
-    out->total = cv.n;
-    out->generation = x->generation;
+    if (r == HV_OK) {
+        out->total = cv.n;
+        out->generation = x->generation;
+    }
     uint64_t from = (uint64_t)(q->page - 1) * (uint64_t)q->per_page;
     uint64_t want = from + (uint64_t)q->per_page;
-    if (from < cv.n) {
+    if (r == HV_OK && from < cv.n) {
         top_k(cv.v, cv.n, (uint32_t)(want < cv.n ? want : cv.n), text, near);
         uint32_t n = (uint32_t)((want < cv.n ? want : cv.n) - from);
         out->hits = calloc(n, sizeof *out->hits);
-        if (!out->hits) {
-            free(cv.v);
-            return HV_ERR_NOMEM;
-        }
-        for (uint32_t i = 0; i < n; i++) {
+        if (!out->hits)
+            r = HV_ERR_NOMEM;
+        for (uint32_t i = 0; r == HV_OK && i < n; i++) {
             const cand *cd = &cv.v[from + i];
             dir_hit *h = &out->hits[i];
             h->service_id = x->svcs[cd->svc].id;
@@ -1285,10 +1398,14 @@ run(store_conn *c, dir_index *x, const dir_query *q, dir_result *out, hv_err *e)
                 h->next_close = hs.next_close;
             }
         }
-        out->n = (int)n;
+        if (r == HV_OK)
+            out->n = (int)n;
     }
-    free(cv.v);
-    return HV_OK;
+    /* the candidates' array stays with the index for the next query */
+    x->cv = cv.v;
+    x->cv_cap = cv.cap;
+    pthread_mutex_unlock(&x->cache_mu);
+    return r;
 }
 
 hv_result
@@ -1338,6 +1455,50 @@ dir_search_reset(void)
     g_idx = NULL;
     pthread_mutex_unlock(&g_mu);
     index_release(x);
+}
+
+/* ---- warming at start ---------------------------------------------------------------- */
+
+static pthread_t g_warm;
+static int g_warming;
+static store *g_warm_store;
+static char g_warm_tz[64];
+
+static void *
+warm_main(void *arg)
+{
+    (void)arg;
+    store_conn *c;
+    if (store_read(g_warm_store, &c) != HV_OK)
+        return NULL;
+    dir_index *x = NULL;
+    if (index_get(g_warm_store, c, g_warm_tz, &x) == HV_OK)
+        index_release(x);
+    store_release(c);
+    return NULL;
+}
+
+hv_result
+dir_search_warm(store *st, const char *default_tz)
+{
+    if (g_warming)
+        return HV_OK;
+    g_warm_store = st;
+    snprintf(g_warm_tz, sizeof g_warm_tz, "%s", default_tz && *default_tz ? default_tz : "UTC");
+    if (pthread_create(&g_warm, NULL, warm_main, NULL) != 0)
+        return HV_ERR_NOMEM;
+    g_warming = 1;
+    return HV_OK;
+}
+
+void
+dir_search_stop(void)
+{
+    if (g_warming) {
+        pthread_join(g_warm, NULL);
+        g_warming = 0;
+    }
+    dir_search_reset();
 }
 
 void

@@ -99,6 +99,13 @@ int dir_search_fts_query(const char *text, const char *columns, char *out, size_
 /* Drops the process's index (tests, shutdown). */
 void dir_search_reset(void);
 
+/* Builds the index on a thread of its own (`haven serve` at start), so the
+ * first searcher does not pay the build; searches meanwhile build or wait
+ * as usual. dir_search_stop() joins that thread and drops the index: call
+ * it before closing ST. */
+hv_result dir_search_warm(store *st, const char *default_tz);
+void dir_search_stop(void);
+
 /* Counters for /metrics. */
 typedef struct dir_search_stats {
     uint64_t searches, builds, term_walks;

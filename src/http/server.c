@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -204,7 +205,12 @@ send_response(http_req *r, int status, struct MHD_Response *resp, const char *ct
     if (http_is_tls(r))
         MHD_add_response_header(resp, "Strict-Transport-Security",
                                 "max-age=31536000; includeSubDomains");
-    if (api)
+    /* API answers are no-store unless the handler chose (one header, never
+     * "no-store, public, max-age=60") */
+    int own_cache = 0;
+    for (int i = 0; i < r->nhdr; i++)
+        own_cache |= r->hdr_name[i] && strcasecmp(r->hdr_name[i], "Cache-Control") == 0;
+    if (api && !own_cache)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     for (int i = 0; i < r->nhdr; i++)
         if (r->hdr_name[i] && r->hdr_value[i])

@@ -753,6 +753,29 @@ const migration migrations[] = {
      ");\n"
      "CREATE INDEX link_merge_member_youth ON link_merge_member (youth_id);\n",
      NULL, NULL},
+    /* 8 (issue #6, dirperf): the index a directory import's per-service
+     * statements need. Re-importing a service clears its schedules by
+     * service_at_location_id (a scan of dir_schedule without this index, so
+     * re-imports grew quadratically with the directory). */
+    {8,
+     "directory: index the schedules by service-at-location; accents folded in PostgreSQL's full "
+     "text",
+     "CREATE INDEX dir_schedule_sal ON dir_schedule (service_at_location_id);\n", NULL,
+     /* PostgreSQL: the full text folds accents like FTS5's
+      * remove_diacritics ("clinica" finds "Clínica"), without the unaccent
+      * extension: dir_fold() maps the Latin-1 letters, and the search
+      * engine folds its queries with it too */
+     "CREATE FUNCTION dir_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS\n"
+     "  $$ SELECT translate(t, 'ÀÁÂÃÄÅàáâãäåÈÉÊËèéêëÌÍÎÏìíîïÒÓÔÕÖØòóôõöøÙÚÛÜùúûüÝýÿÑñÇç',\n"
+     "    'AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOOooooooUUUUuuuuYyyNnCc') $$;\n"
+     "DROP INDEX IF EXISTS dir_service_fts_search;\n"
+     "ALTER TABLE dir_service_fts DROP COLUMN search_vector;\n"
+     "ALTER TABLE dir_service_fts ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (\n"
+     "  setweight(to_tsvector('english', dir_fold(coalesce(name, ''))), 'A') ||\n"
+     "  setweight(to_tsvector('english', dir_fold(coalesce(organization, ''))), 'B') ||\n"
+     "  setweight(to_tsvector('english', dir_fold(coalesce(terms, ''))), 'B') ||\n"
+     "  setweight(to_tsvector('english', dir_fold(coalesce(description, ''))), 'C')) STORED;\n"
+     "CREATE INDEX dir_service_fts_search ON dir_service_fts USING GIN (search_vector);\n"},
 };
 
 const int migrations_count = (int)(sizeof migrations / sizeof migrations[0]);

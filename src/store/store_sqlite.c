@@ -162,10 +162,17 @@ conn_open(store *st, store_conn *c, int writer)
     if (trace && *trace == '1')
         sqlite3_trace_v2(c->db, SQLITE_TRACE_STMT, trace_stmt, writer ? "w" : "r");
     char pragmas[256];
+    /* The writer's temp_store is FILE: every write runs inside a SAVEPOINT
+     * (group commit), so each page a transaction touches goes to the
+     * sub-journal, and an in-memory sub-journal is a chunk list that each
+     * statement's release walks from the start: a large import (a directory
+     * of 25,000 services) became quadratic (the second 25,000 took 270 s
+     * instead of 35 s). A file sub-journal stays in memory up to 64 KiB and
+     * truncates in O(1). Readers keep MEMORY (their sorts). */
     if (writer)
         snprintf(pragmas, sizeof pragmas,
                  "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA synchronous=%s; "
-                 "PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16384;",
+                 "PRAGMA temp_store=FILE; PRAGMA cache_size=-16384;",
                  st->opt.synchronous_full ? "FULL" : "NORMAL");
     else
         snprintf(pragmas, sizeof pragmas,

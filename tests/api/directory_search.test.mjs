@@ -40,8 +40,10 @@ const FIXTURE = {
   services: [
     svc('t-name', 'Zephyr Counseling Hall', 'A quiet place for youth.', { attributes: [term('tt-a', 'Alpha'), term('tt-b', 'Beta')] }),
     svc('t-desc', 'Zephyr Drop-In Room', 'Walk in for counseling and a meal.', { attributes: [term('tt-a', 'Alpha')] }),
-    svc('t-counselor', 'Zephyr Counselor Desk', 'Talk to someone.', { lat: north(1) }),
-    svc('t-counsel', 'Zephyr Advice Point', 'Free legal counsel for teens.', { lat: north(1.5) }),
+    // a parent term (tt-p) and its child (tt-c, imported after it)
+    svc('t-counselor', 'Zephyr Counselor Desk', 'Talk to someone.', { lat: north(1), attributes: [term('tt-p', 'Parent')] }),
+    svc('t-counsel', 'Zephyr Advice Point', 'Free legal counsel for teens.', { lat: north(1.5),
+      attributes: [{ id: 'attr-tt-c', taxonomy_term: { id: 'tt-c', name: 'Child', code: 'tt-c', taxonomy: 'Test Taxonomy', parent_id: 'tt-p' } }] }),
     svc('t-accent', 'Clínica Zéfiro Juvenil', 'Atención médica gratuita.', { lat: north(2),
       languages: [{ id: 't-accent-es', name: 'Spanish', code: 'es' }], cost_options: [{ id: 't-accent-c', amount: 0, currency: 'USD' }] }),
     svc('t-in', 'Zephyr Edge Inside', 'Near the edge.', { lat: north(4.9) }),
@@ -93,6 +95,18 @@ describe('the directory search API', () => {
     const s = await q({ search: 'zephyr', near: NEAR, radius_mi: '10' });
     assert.equal(s.status, 200, s.text);
     assert.ok(s.body.total_items >= 9, s.text);
+    // an answer around a person's place is never cached; others may be
+    assert.equal(s.headers.get('cache-control'), 'no-store');
+    const far = await q({ search: 'zephyr' });
+    assert.equal(far.headers.get('cache-control'), 'public, max-age=60');
+    const sites = await srv.get(`/api/directory/sites?near=${NEAR}`);
+    assert.equal(sites.headers.get('cache-control'), 'no-store');
+    const allSites = await srv.get('/api/directory/sites');
+    assert.equal(allSites.headers.get('cache-control'), 'public, max-age=60');
+    const prox = await srv.get(`/api/directory/service_at_locations?proximity=${NEAR}&radius_mi=1`);
+    assert.equal(prox.headers.get('cache-control'), 'no-store');
+    const zip = await srv.get('/api/directory/service_at_locations?postcode=67401');
+    assert.equal(zip.headers.get('cache-control'), 'no-store');
   });
 
   it('relevance: a name match beats a description match; stemming; accents', async () => {
@@ -187,6 +201,13 @@ describe('the directory search API', () => {
     assert.deepEqual(ids(r), ['t-name'], 'comma-separated: AND');
     r = await q({ near: NEAR, taxonomy_term_id: 'no-such-term' });
     assert.equal(r.body.total_items, 0);
+    // a parent term finds the services tagged with its descendants too
+    r = await q({ near: NEAR, radius_mi: '10', taxonomy_term_id: 'tt-p' });
+    assert.deepEqual(ids(r).sort(), ['t-counsel', 't-counselor'], 'parent: itself and its child');
+    r = await q({ near: NEAR, radius_mi: '10', taxonomy_term_id: 'tt-c' });
+    assert.deepEqual(ids(r), ['t-counsel'], 'child: only itself');
+    const child = await srv.get('/api/directory/taxonomy_terms/tt-c');
+    assert.equal(child.status, 200, child.text);
     r = await q({ near: NEAR, syz: 'true' });
     assert.deepEqual(ids(r), ['t-syz']);
     assert.equal(r.body.contents[0].location.safe_youth_zone, true);

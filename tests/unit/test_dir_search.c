@@ -164,12 +164,75 @@ test_engine(void **state)
     dir_result_free(&r);
 }
 
+/* A service with two places in the radius counts once, at the nearer one,
+ * query after query (the index's reused scratch); a parent term finds its
+ * child's services; the warm-up builds the index before the first search. */
+static void
+test_multi_terms_warm(void **state)
+{
+    fixture *f = *state;
+    import(f->st,
+           "[{\"id\":\"m\",\"name\":\"Basalt Two Sites\",\"organization\":{\"id\":\"o1\","
+           "\"name\":\"Org\"},\"attributes\":[{\"id\":\"at-p\",\"taxonomy_term\":{\"id\":\"tp\","
+           "\"name\":\"Parent\",\"taxonomy\":\"T\"}}],\"service_at_locations\":["
+           "{\"id\":\"m-1\",\"location\":{\"id\":\"m-l1\",\"latitude\":39.02,\"longitude\":-98}},"
+           "{\"id\":\"m-2\",\"location\":{\"id\":\"m-l2\",\"latitude\":39.001,\"longitude\":-98}}"
+           "]},"
+           "{\"id\":\"k\",\"name\":\"Basalt Child\",\"organization\":{\"id\":\"o1\","
+           "\"name\":\"Org\"},\"attributes\":[{\"id\":\"at-c\",\"taxonomy_term\":{\"id\":\"tc\","
+           "\"name\":\"Child\",\"taxonomy\":\"T\",\"parent_id\":\"tp\"}}],"
+           "\"service_at_locations\":[{\"id\":\"k-1\",\"location\":{\"id\":\"k-l1\","
+           "\"latitude\":39.0,\"longitude\":-98.001}}]}]");
+    dir_search_stats s0, s1;
+    dir_search_get_stats(&s0);
+    assert_int_equal(dir_search_warm(f->st, "America/Los_Angeles"), HV_OK);
+    dir_query q = {.text = "basalt",
+                   .has_near = 1,
+                   .near = {39.0, -98.0},
+                   .radius_mi = 5,
+                   .age = -1,
+                   .page = 1,
+                   .per_page = 10};
+    dir_result r;
+    hv_err e = {0};
+    for (int round = 0; round < 3; round++) {
+        assert_int_equal(dir_search_run(f->st, "America/Los_Angeles", &q, &r, &e), HV_OK);
+        assert_int_equal(r.total, 2);
+        for (int i = 0; i < r.n; i++)
+            assert_true(r.hits[i].distance_mi < 0.2); /* m at its nearer place */
+        dir_result_free(&r);
+    }
+    dir_search_get_stats(&s1);
+    assert_int_equal(s1.builds, s0.builds + 1); /* the warm-up's, used by the searches */
+    /* the terms' internal ids */
+    store_conn *c;
+    int64_t tp = 0, tc = 0;
+    assert_int_equal(store_read(f->st, &c), HV_OK);
+    store_val a[] = {SV_TEXTV("tp")}, b[] = {SV_TEXTV("tc")};
+    assert_int_equal(
+        store_query_int(c, "SELECT id FROM dir_taxonomy_term WHERE hsds_id = ?", a, 1, &tp), HV_OK);
+    assert_int_equal(
+        store_query_int(c, "SELECT id FROM dir_taxonomy_term WHERE hsds_id = ?", b, 1, &tc), HV_OK);
+    store_release(c);
+    q.terms[0] = tp;
+    q.nterms = 1;
+    assert_int_equal(dir_search_run(f->st, "America/Los_Angeles", &q, &r, &e), HV_OK);
+    assert_int_equal(r.total, 2); /* the parent's own service and its child's */
+    dir_result_free(&r);
+    q.terms[0] = tc;
+    assert_int_equal(dir_search_run(f->st, "America/Los_Angeles", &q, &r, &e), HV_OK);
+    assert_int_equal(r.total, 1);
+    dir_result_free(&r);
+    dir_search_stop();
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fts_query),
         cmocka_unit_test_setup_teardown(test_engine, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_multi_terms_warm, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
