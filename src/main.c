@@ -13,13 +13,11 @@ static const struct {
     const char *name;
     int (*fn)(int argc, char **argv);
 } commands[] = {
-    {"serve", cmd_serve},       {"migrate", cmd_migrate},
-    {"demo", cmd_demo},         {"user", cmd_user},
-    {"audit", cmd_audit},       {"key", cmd_key},
-    {"facts", cmd_facts},       {"directory", cmd_directory},
-    {"link", cmd_link},         {"version", cmd_version},
-    {"--version", cmd_version}, {"help", cmd_help},
-    {"--help", cmd_help},       {"-h", cmd_help},
+    {"serve", cmd_serve}, {"migrate", cmd_migrate},     {"demo", cmd_demo},
+    {"user", cmd_user},   {"audit", cmd_audit},         {"key", cmd_key},
+    {"facts", cmd_facts}, {"directory", cmd_directory}, {"link", cmd_link},
+    {"copy", cmd_copy},   {"version", cmd_version},     {"--version", cmd_version},
+    {"help", cmd_help},   {"--help", cmd_help},         {"-h", cmd_help},
 };
 
 int

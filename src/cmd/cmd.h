@@ -22,6 +22,8 @@ int cmd_directory(int argc, char **argv);
 int cmd_directory_generate(int argc, char **argv);
 int cmd_directory_search_bench(int argc, char **argv);
 int cmd_link(int argc, char **argv);
+/* haven copy: one installation's database into another (copy.c) */
+int cmd_copy(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 

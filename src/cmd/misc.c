@@ -196,6 +196,7 @@ cmd_help(int argc, char **argv)
           "  directory export|taxonomy  the directory out as HSDS JSON or CSV; a 211 taxonomy in\n"
           "  directory generate N   synthetic HSDS services (JSON) for demos and benchmarks\n"
           "  link          find which records of a CSV file are the same person\n"
+          "  copy          move the whole database to another (SQLite <-> PostgreSQL), verified\n"
           "  version       print the version\n"
           "  help [config] this text, or every configuration key\n"
           "\n"
