@@ -61,6 +61,7 @@ bench:
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/clocks.sh
 	HAVEN_BIN=$(RELEASE_DIR)/haven node bench/notify.mjs
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/outcomes.sh
+	HAVEN_BIN=$(RELEASE_DIR)/haven bench/pg.sh
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/linkage.sh
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/suggest.sh
 	HAVEN_BIN=$(RELEASE_DIR)/haven bench/directory.sh
