@@ -888,8 +888,8 @@ listen_loop(void *arg)
             const char *keys[] = {"dbname", "application_name", "client_encoding", NULL};
             const char *vals[] = {st->url, "haven-listen", "UTF8", NULL};
             pg = PQconnectdbParams(keys, vals, 1);
-            PGresult *res = pg && PQstatus(pg) == CONNECTION_OK ? PQexec(pg, "LISTEN haven_changed")
-                                                                 : NULL;
+            PGresult *res =
+                pg && PQstatus(pg) == CONNECTION_OK ? PQexec(pg, "LISTEN haven_changed") : NULL;
             int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
             PQclear(res);
             if (!ok) {
