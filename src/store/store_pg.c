@@ -60,6 +60,7 @@ struct store_conn {
     PGconn *pg;
     int writer;
     int in_tx;
+    int notified; /* NOTIFY sent in this transaction */
     int next_id;
     struct store_conn *next_free;
     pg_stmt cache[STMT_CACHE];
@@ -689,6 +690,7 @@ pg_begin(store *st, store_conn **out)
         return r;
     }
     c->in_tx = 1;
+    c->notified = 0;
     *out = c;
     return HV_OK;
 }
@@ -859,14 +861,18 @@ pg_lock(store_conn *c, const char *name)
     return pg_query(c, "SELECT pg_advisory_xact_lock(?)", a, 1, NULL, NULL);
 }
 
-/* store_notify(): PostgreSQL delivers it at COMMIT (once per transaction),
- * and drops it on ROLLBACK. */
+/* store_notify(): PostgreSQL delivers it at COMMIT and drops it on
+ * ROLLBACK; sent once per transaction. Outside a write transaction there is
+ * nothing to tell. */
 static hv_result
 pg_notify(store_conn *c)
 {
-    if (!c->in_tx)
-        return HV_ERR_INVALID;
-    return run_simple(c, "NOTIFY haven_changed");
+    if (!c->in_tx || c->notified)
+        return HV_OK;
+    hv_result r = run_simple(c, "NOTIFY haven_changed");
+    if (r == HV_OK)
+        c->notified = 1;
+    return r;
 }
 
 static void
