@@ -33,6 +33,7 @@ retry_base_ms = 100
 retry_max_ms = 300
 max_attempts = 5
 timeout_ms = 5000
+workers = 2
 `;
 }
 
@@ -94,7 +95,8 @@ describe('several servers on one PostgreSQL', { skip: !ON_PG && 'PostgreSQL only
       const now = await a.now();
       const r = await a.post(REF, intake(ids, now), { session: s });
       assert.equal(r.status, 201, r.text);
-      const ev = await es.next((e) => e.event === 'case' && e.data.referral_id === r.body.referral.id, 5000);
+      // well before the stream's own 5 s wake-up: the other process told it
+      const ev = await es.next((e) => e.event === 'case' && e.data.referral_id === r.body.referral.id, 2000);
       assert.ok(ev, `the intake on A reached B's stream:\n${es.raw}`);
       // and the other way round, onto a stream on A
       const es2 = await EventStream.open(a, { session: s });
@@ -102,7 +104,7 @@ describe('several servers on one PostgreSQL', { skip: !ON_PG && 'PostgreSQL only
         await sleep(300);
         const r2 = await b.post(REF, intake(ids, now), { session: s });
         assert.equal(r2.status, 201, r2.text);
-        assert.ok(await es2.next((e) => e.event === 'case' && e.data.referral_id === r2.body.referral.id, 5000),
+        assert.ok(await es2.next((e) => e.event === 'case' && e.data.referral_id === r2.body.referral.id, 2000),
           `the intake on B reached A's stream:\n${es2.raw}`);
         assert.notEqual(r.body.referral.number, r2.body.referral.number);
       } finally { es2.close(); }
@@ -146,13 +148,13 @@ describe('several servers on one PostgreSQL', { skip: !ON_PG && 'PostgreSQL only
       refs.push(r.body.referral);
     }
     await hook.waitFor((q) => q.filter((x) => x.json?.referral).length >= 1, 15000);
-    // clocks come due on A, and A dies in the middle of firing and sending
-    await a.advance(61 * MIN);
-    await sleep(30);
+    // clocks come due on both at once (each fires what is due as its clock
+    // moves), and A dies in the middle of firing and sending
+    await Promise.all([a.advance(61 * MIN), b.advance(61 * MIN)]);
     await a.kill();
     hook.setMode('ok');
-    // B's clock past the warnings and past the lease of what A had claimed
-    await b.advance(62 * MIN);
+    // B's clock past the lease of what A had claimed
+    await b.advance(MIN);
     const ours = refs.map((r) => r.id).join(',');
     await until(() => {
       const [[left]] = rows(b, `SELECT count(*) FROM delivery WHERE state IN ('pending', 'sending')`);
@@ -172,14 +174,16 @@ describe('several servers on one PostgreSQL', { skip: !ON_PG && 'PostgreSQL only
     const dead = rows(b, "SELECT count(*) FROM delivery WHERE state = 'dead'");
     assert.equal(dead[0][0], '0', 'nothing given up');
 
-    // every email delivery arrived once (one idempotency key, one message)
+    // every email delivery arrived, once, but for what A had sent and not yet
+    // recorded when it died (at most one per worker of A: each sends one at a
+    // time): those go again with the same idempotency key
     const keys = rows(b, `SELECT d.idem_key FROM delivery d JOIN contact_method cm ON cm.id = d.contact_id WHERE cm.kind = 'email' AND d.state = 'sent' AND d.notification_id IN (SELECT id FROM notification WHERE referral_id IN (${ours}))`).map((r) => r[0]);
     assert.ok(keys.length >= refs.length, `emails for every case: ${keys.length}`);
-    const mails = await smtp.waitFor((q) => keys.every((k) => q.some((x) => (x.idempotency_key ?? x.headers?.['idempotency-key']) === k)), 10000);
-    for (const k of keys) {
-      const n = mails.filter((x) => (x.idempotency_key ?? x.headers?.['idempotency-key']) === k).length;
-      assert.equal(n, 1, `email ${k} arrived ${n} times`);
-    }
+    const mkey = (x) => x.idempotency_key ?? x.headers?.['idempotency-key'];
+    const mails = await smtp.waitFor((q) => keys.every((k) => q.some((x) => mkey(x) === k)), 10000);
+    const twice = keys.filter((k) => mails.filter((x) => mkey(x) === k).length > 1);
+    assert.ok(twice.length <= 2, `emails that arrived more than once: ${twice.length} of ${keys.length}`);
+    for (const k of twice) assert.equal(mails.filter((x) => mkey(x) === k).length, 2, `email ${k}`);
     // every webhook delivery arrived; the hung ones were tried again with the
     // same key, each try a claim of its own (never more arrivals than claims)
     const hk = rows(b, `SELECT d.idem_key, d.attempts, d.state FROM delivery d JOIN contact_method cm ON cm.id = d.contact_id WHERE cm.kind = 'webhook' AND d.notification_id IN (SELECT id FROM notification WHERE referral_id IN (${ours}))`);
