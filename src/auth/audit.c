@@ -108,8 +108,11 @@ hv_result
 audit_append(store_conn *c, const crypt_keys *k, const audit_event *ev)
 {
     head h = {0, ""};
-    hv_result r = store_query(c, "SELECT last_id, last_hash FROM audit_head WHERE id = 1", NULL, 0,
-                              head_row, &h);
+    /* one link at a time across processes (store.h) */
+    hv_result r = store_lock(c, "audit.head");
+    if (r == HV_OK)
+        r = store_query(c, "SELECT last_id, last_hash FROM audit_head WHERE id = 1", NULL, 0,
+                        head_row, &h);
     if (r != HV_OK)
         return r;
     char object_id[24] = "";

@@ -14,6 +14,7 @@
 #include "directory/search.h"
 #include "report/outcomes.h"
 #include "notify/deliver.h"
+#include "notify/hub.h"
 #include "protocol/scheduler.h"
 #include "protocol/suggest.h"
 #include "protocol/watchdog.h"
@@ -21,6 +22,14 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "directory/tiles.h"
+
+/* store_listen(): another process committed a change. */
+static void
+wake_hub(void *arg)
+{
+    (void)arg;
+    hub_publish();
+}
 
 static const char serve_usage[] =
     "usage: haven serve [--data DIR] [--database URL] [--listen ADDR:PORT] [--config FILE]\n"
@@ -224,6 +233,9 @@ cmd_serve(int argc, char **argv)
         free(key);
         return 1;
     }
+    /* other haven processes on the same PostgreSQL wake our streams and workers */
+    if (store_listen(app.st, wake_hub, NULL) != HV_OK)
+        log_event(LOG_WARN, "cannot listen for other processes' changes", NULL);
     /* the outcomes rollup into memory, beside the first requests */
     (void)outcomes_warm(app.outcomes, app.st);
     /* the directory's search index, likewise (docs/directory.md, "Search") */

@@ -664,7 +664,7 @@ alert_fire(store *st, int64_t now, int max, int *fired, int64_t *next_at)
     store_val v[] = {SV_INTV(now), SV_INTV(max)};
     r = store_query(c,
                     "SELECT " ALERT_COLS "WHERE a.next_at IS NOT NULL AND a.next_at <= ? ORDER BY "
-                    "a.next_at LIMIT ?",
+                    "a.next_at LIMIT ? {SKIP_LOCKED OF a}",
                     v, 2, collect_due, &l);
     for (int i = 0; r == HV_OK && i < l.n; i++) {
         alert_row *a = &l.rows[i];

@@ -206,7 +206,7 @@ claim(int max, job_list *l)
                     "UPDATE delivery SET state = 'sending', attempts = attempts + 1, "
                     "next_attempt_at = ? WHERE id IN (SELECT id FROM delivery WHERE "
                     "next_attempt_at IS NOT NULL AND next_attempt_at <= ? ORDER BY "
-                    "next_attempt_at LIMIT ?) RETURNING id",
+                    "next_attempt_at LIMIT ? {SKIP_LOCKED}) RETURNING id",
                     a, 3, claimed_row, &ids);
     for (int i = 0; r == HV_OK && i < ids.n; i++) {
         store_val b[] = {SV_INTV(ids.id[i])};

@@ -5,8 +5,10 @@
  * writer calls hub_publish(). Live streams (server-sent events) wait in
  * hub_wait() and then read the new rows from the database themselves, so
  * the database stays the one source of truth and a missed signal only
- * delays, never loses, an event. (With several processes on PostgreSQL,
- * LISTEN/NOTIFY will call hub_publish() too.)
+ * delays, never loses, an event. With several processes on PostgreSQL,
+ * the transactions that write case events and notifications call
+ * store_notify(), and each process's store_listen() thread (cmd/serve.c)
+ * calls hub_publish() when another process commits one.
  */
 #ifndef HAVEN_HUB_H
 #define HAVEN_HUB_H

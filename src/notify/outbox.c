@@ -65,6 +65,8 @@ outbox_send(store_conn *c, const outbox_msg *m, int64_t now, int64_t *out)
                                   "priority, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
                                   "RETURNING id",
                                   a, 7, &id);
+    if (r == HV_OK)
+        r = store_notify(c); /* streams and delivery workers of the other processes */
     if (r == HV_OK && !m->in_app_only) {
         uint8_t rnd[12];
         char idem[2 * sizeof rnd + 1];

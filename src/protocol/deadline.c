@@ -277,7 +277,7 @@ deadline_fire(store *st, const crypt_keys *keys, int64_t now, int max, int *fire
                     "SELECT d.id, d.referral_id, d.kind, d.owner_user_id, d.owner_agency_id, "
                     "d.due_at, d.warned_at, d.state, r.number FROM deadline d JOIN referral r ON "
                     "r.id = d.referral_id WHERE d.next_fire_at IS NOT NULL AND d.next_fire_at <= "
-                    "? ORDER BY d.next_fire_at LIMIT ?",
+                    "? ORDER BY d.next_fire_at LIMIT ? {SKIP_LOCKED OF d}",
                     a, 2, collect_due, &l);
     for (int i = 0; r == HV_OK && i < l.n; i++)
         r = fire_one(c, keys, &l.rows[i], now);

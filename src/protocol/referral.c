@@ -362,8 +362,11 @@ referral_open(store_conn *c, const principal *p, json_t *vals, json_t *youth, in
             return r;
     }
 
-    /* the number: R-YYYY-NNNNNN, from the next id (one writer at a time) */
+    /* the number: R-YYYY-NNNNNN, from the next id (one writer at a time,
+     * across processes too: store_lock) */
     int64_t next = 0;
+    if ((r = store_lock(c, "referral.number")) != HV_OK)
+        return r;
     if ((r = store_query_int(c, "SELECT COALESCE(MAX(id), 0) + 1 FROM referral", NULL, 0, &next)) !=
         HV_OK)
         return r;

@@ -22,6 +22,8 @@ timeline_add(store_conn *c, int64_t referral_id, int64_t actor_user_id, const ch
                    a, 5, NULL);
     free(text);
     if (r == HV_OK)
+        r = store_notify(c); /* live streams of the other processes */
+    if (r == HV_OK)
         r = facts_touch(c, referral_id);
     return r;
 }

@@ -284,6 +284,10 @@ compute_range(range_ctx *x, int64_t lo, int64_t hi)
 static hv_result
 next_seq(store_conn *c, int64_t *seq)
 {
+    /* one writer at a time, across processes too (store.h) */
+    hv_result r = store_lock(c, "referral_fact.seq");
+    if (r != HV_OK)
+        return r;
     return store_query_int(c, "SELECT COALESCE(MAX(seq), 0) + 1 FROM referral_fact", NULL, 0, seq);
 }
 

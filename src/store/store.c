@@ -84,17 +84,89 @@ store_defer(store_conn *c, store_defer_fn fn, int64_t key)
     return OPS(c)->defer(c, fn, key);
 }
 
+/* Expands {SKIP_LOCKED} and {SKIP_LOCKED OF alias} (store.h) for C's
+ * backend: *OUT is NULL when SQL has none, else a malloc'd text. */
+static hv_result
+expand_locks(store_conn *c, const char *sql, char **out)
+{
+    static const char tok[] = "{SKIP_LOCKED";
+    *out = NULL;
+    const char *p = strstr(sql, tok);
+    if (!p)
+        return HV_OK;
+    buf b;
+    buf_init(&b, 1 << 22);
+    const char *from = sql;
+    for (; p; p = strstr(from, tok)) {
+        const char *end = strchr(p, '}');
+        if (!end) {
+            buf_free(&b);
+            return HV_ERR_INVALID;
+        }
+        hv_result r = buf_add(&b, from, (size_t)(p - from));
+        if (r == HV_OK && OPS(c)->row_locks) {
+            const char *of = p + sizeof tok - 1; /* "" or " OF alias" */
+            r = buf_adds(&b, "FOR UPDATE");
+            if (r == HV_OK)
+                r = buf_add(&b, of, (size_t)(end - of));
+            if (r == HV_OK)
+                r = buf_adds(&b, " SKIP LOCKED");
+        }
+        if (r != HV_OK) {
+            buf_free(&b);
+            return r;
+        }
+        from = end + 1;
+    }
+    if (buf_adds(&b, from) != HV_OK || buf_add(&b, " ", 1) != HV_OK) {
+        buf_free(&b);
+        return HV_ERR_NOMEM;
+    }
+    *out = buf_take(&b);
+    return HV_OK;
+}
+
 hv_result
 store_exec(store_conn *c, const char *sql, const store_val *args, int nargs, int64_t *changes)
 {
-    return OPS(c)->exec(c, sql, args, nargs, changes);
+    char *x;
+    hv_result r = expand_locks(c, sql, &x);
+    if (r != HV_OK)
+        return r;
+    r = OPS(c)->exec(c, x ? x : sql, args, nargs, changes);
+    free(x);
+    return r;
 }
 
 hv_result
 store_query(store_conn *c, const char *sql, const store_val *args, int nargs, store_row_fn fn,
             void *ctx)
 {
-    return OPS(c)->query(c, sql, args, nargs, fn, ctx);
+    char *x;
+    hv_result r = expand_locks(c, sql, &x);
+    if (r != HV_OK)
+        return r;
+    r = OPS(c)->query(c, x ? x : sql, args, nargs, fn, ctx);
+    free(x);
+    return r;
+}
+
+hv_result
+store_lock(store_conn *c, const char *name)
+{
+    return OPS(c)->lock ? OPS(c)->lock(c, name) : HV_OK;
+}
+
+hv_result
+store_notify(store_conn *c)
+{
+    return OPS(c)->notify ? OPS(c)->notify(c) : HV_OK;
+}
+
+hv_result
+store_listen(store *st, void (*fn)(void *arg), void *arg)
+{
+    return OPS(st)->listen ? OPS(st)->listen(st, fn, arg) : HV_OK;
 }
 
 hv_result

@@ -119,6 +119,35 @@ hv_result store_row_blob_copy(const store_row *r, int col, uint8_t **out, size_t
  * values are bound, not written into SQL). */
 const char *store_errmsg(store_conn *c);
 
+/* ---- several processes on one database ----------------------------------
+ *
+ * With PostgreSQL several haven processes may share one database. What must
+ * happen once across all of them is coordinated here; on SQLite one process
+ * owns the database and its single writer already serialises every write
+ * transaction, so these cost nothing there.
+ *
+ * Claiming rows: inside a write transaction, a SELECT (or the sub-SELECT of
+ * an UPDATE) ending in {SKIP_LOCKED} or {SKIP_LOCKED OF alias} locks the rows
+ * it returns until the transaction ends and skips rows another transaction
+ * holds (PostgreSQL's FOR UPDATE [OF alias] SKIP LOCKED; nothing on SQLite). A
+ * row another process changed since the statement began is re-checked
+ * against the WHERE clause, so a claimed row is claimed once. */
+
+/* Holds the lock named NAME (a name from the code) until the transaction on
+ * C ends: transactions taking the same name run one after the other across
+ * processes (a counter read then written, the audit chain's head). Take it
+ * before reading what it protects. PostgreSQL: a transaction advisory lock. */
+hv_result store_lock(store_conn *c, const char *name);
+/* This transaction changed what other processes show live (case events,
+ * notifications, deliveries): once it commits, every process's
+ * store_listen() callback runs. PostgreSQL: NOTIFY inside the transaction. */
+hv_result store_notify(store_conn *c);
+/* Calls FN(ARG) from a thread of its own whenever a transaction that called
+ * store_notify() commits (in any process, this one included), and once more
+ * after its connection came back from a failure (notices may have been lost
+ * then). Until store_close(). SQLite: nothing (one process). */
+hv_result store_listen(store *st, void (*fn)(void *arg), void *arg);
+
 /* Cheap liveness check for /readyz. */
 hv_result store_ping(store *st);
 /* Count of database errors since start, for /metrics. */

@@ -35,6 +35,10 @@ typedef struct store_ops {
     const char *(*row_text)(const store_row *r, int col);
     const void *(*row_blob)(const store_row *r, int col, size_t *len);
     const char *(*errmsg)(store_conn *c);
+    int row_locks; /* 1: {SKIP_LOCKED} is FOR UPDATE ... SKIP LOCKED; 0: nothing */
+    hv_result (*lock)(store_conn *c, const char *name);            /* NULL: nothing to do */
+    hv_result (*notify)(store_conn *c);                            /* NULL: nothing to do */
+    hv_result (*listen)(store *st, void (*fn)(void *), void *arg); /* NULL: nothing */
     hv_result (*ping)(store *st);
     uint64_t (*error_count)(const store *st);
     uint64_t (*transaction_count)(const store *st);

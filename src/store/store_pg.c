@@ -29,11 +29,13 @@
  * never holds values: they are bound).
  */
 #include <libpq-fe.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/log.h"
@@ -58,6 +60,7 @@ struct store_conn {
     PGconn *pg;
     int writer;
     int in_tx;
+    int notified; /* NOTIFY sent in this transaction */
     int next_id;
     struct store_conn *next_free;
     pg_stmt cache[STMT_CACHE];
@@ -82,6 +85,12 @@ struct store {
     atomic_uint_fast64_t errors;
     atomic_uint_fast64_t transactions, commits;
     int trace;
+    /* store_listen(): a thread on a connection of its own */
+    pthread_t listener;
+    int listening;
+    atomic_int listen_stop;
+    void (*listen_fn)(void *);
+    void *listen_arg;
 };
 
 struct store_row {
@@ -224,6 +233,11 @@ pg_close(store *st)
 {
     if (!st)
         return;
+    if (st->listening) {
+        atomic_store(&st->listen_stop, 1);
+        pthread_join(st->listener, NULL);
+        st->listening = 0;
+    }
     if (st->readers) {
         pthread_mutex_lock(&st->rlock);
         for (;;) {
@@ -676,6 +690,7 @@ pg_begin(store *st, store_conn **out)
         return r;
     }
     c->in_tx = 1;
+    c->notified = 0;
     *out = c;
     return HV_OK;
 }
@@ -833,6 +848,98 @@ pg_row_blob(const store_row *r, int col, size_t *len)
     return PQgetvalue(r->res, r->row, col);
 }
 
+/* ---- several processes ------------------------------------------------------------- */
+
+/* store_lock(): a transaction advisory lock keyed by a 64-bit hash of NAME. */
+static hv_result
+pg_lock(store_conn *c, const char *name)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (uint8_t)*p) * 1099511628211ull;
+    store_val a[] = {SV_INTV((int64_t)h)};
+    return pg_query(c, "SELECT pg_advisory_xact_lock(?)", a, 1, NULL, NULL);
+}
+
+/* store_notify(): PostgreSQL delivers it at COMMIT and drops it on
+ * ROLLBACK; sent once per transaction. Outside a write transaction there is
+ * nothing to tell. */
+static hv_result
+pg_notify(store_conn *c)
+{
+    if (!c->in_tx || c->notified)
+        return HV_OK;
+    hv_result r = run_simple(c, "NOTIFY haven_changed");
+    if (r == HV_OK)
+        c->notified = 1;
+    return r;
+}
+
+static void
+nap_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void *
+listen_loop(void *arg)
+{
+    store *st = arg;
+    PGconn *pg = NULL;
+    while (!atomic_load(&st->listen_stop)) {
+        if (!pg || PQstatus(pg) != CONNECTION_OK) {
+            if (pg)
+                PQfinish(pg);
+            const char *keys[] = {"dbname", "application_name", "client_encoding", NULL};
+            const char *vals[] = {st->url, "haven-listen", "UTF8", NULL};
+            pg = PQconnectdbParams(keys, vals, 1);
+            PGresult *res =
+                pg && PQstatus(pg) == CONNECTION_OK ? PQexec(pg, "LISTEN haven_changed") : NULL;
+            int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+            PQclear(res);
+            if (!ok) {
+                for (int i = 0; i < 10 && !atomic_load(&st->listen_stop); i++)
+                    nap_ms(100); /* the server is away: try again in a second */
+                continue;
+            }
+            st->listen_fn(st->listen_arg); /* what changed while we were not listening */
+        }
+        struct pollfd pfd = {.fd = PQsocket(pg), .events = POLLIN};
+        if (poll(&pfd, 1, 200) <= 0)
+            continue;
+        if (!PQconsumeInput(pg)) {
+            log_event(LOG_WARN, "postgresql listener lost its connection",
+                      json_pack("{s:s}", "error", PQerrorMessage(pg)));
+            PQfinish(pg);
+            pg = NULL;
+            continue;
+        }
+        int got = 0;
+        for (PGnotify *n; (n = PQnotifies(pg)) != NULL; got = 1)
+            PQfreemem(n);
+        if (got)
+            st->listen_fn(st->listen_arg);
+    }
+    if (pg)
+        PQfinish(pg);
+    return NULL;
+}
+
+static hv_result
+pg_listen(store *st, void (*fn)(void *), void *arg)
+{
+    if (st->listening)
+        return HV_ERR_INVALID;
+    st->listen_fn = fn;
+    st->listen_arg = arg;
+    atomic_store(&st->listen_stop, 0);
+    if (pthread_create(&st->listener, NULL, listen_loop, st) != 0)
+        return HV_ERR_NOMEM;
+    st->listening = 1;
+    return HV_OK;
+}
+
 /* ---- the rest ----------------------------------------------------------------------- */
 
 static const char *
@@ -893,6 +1000,10 @@ const store_ops store_pg_ops = {
     .row_text = pg_row_text,
     .row_blob = pg_row_blob,
     .errmsg = pg_errmsg,
+    .row_locks = 1,
+    .lock = pg_lock,
+    .notify = pg_notify,
+    .listen = pg_listen,
     .ping = pg_ping,
     .error_count = pg_error_count,
     .transaction_count = pg_transaction_count,

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -747,6 +748,112 @@ test_group_commit_visible_on_return(void **state)
     assert_int_equal(g.seen_after_commit, 50);
 }
 
+/* ---- several processes on one database (store_lock, {SKIP_LOCKED}, notify) -- */
+
+typedef struct ids4 {
+    int64_t id[8];
+    int n;
+} ids4;
+
+static hv_result
+id_row(void *ctx, const store_row *row)
+{
+    ids4 *x = ctx;
+    if (x->n < 8)
+        x->id[x->n++] = store_row_int(row, 0);
+    return HV_OK;
+}
+
+static void
+test_skip_locked_claims(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 10; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "row%d", i);
+        assert_int_equal(insert(f->st, name, i), HV_OK);
+    }
+    const char *claim = "SELECT id FROM t WHERE n >= 0 ORDER BY id LIMIT 4 {SKIP_LOCKED}";
+    store_conn *w1, *w2;
+    ids4 a = {.n = 0}, b = {.n = 0};
+    assert_int_equal(store_begin(f->st, &w1), HV_OK);
+    assert_int_equal(store_query(w1, claim, NULL, 0, id_row, &a), HV_OK);
+    assert_int_equal(a.n, 4);
+    if (!pg_base[0]) { /* SQLite: the token is gone, the one writer serialises */
+        store_rollback(w1);
+        return;
+    }
+    /* a second "process" on the same database skips the rows the first holds */
+    store *st2;
+    store_options o = {.readers = 1, .busy_timeout_ms = 500, .url = f->url};
+    assert_int_equal(store_open(f->dir, &o, &st2), HV_OK);
+    assert_int_equal(store_begin(st2, &w2), HV_OK);
+    assert_int_equal(store_query(w2, claim, NULL, 0, id_row, &b), HV_OK);
+    assert_int_equal(b.n, 4);
+    for (int i = 0; i < 4; i++)
+        for (int j = 0; j < 4; j++)
+            assert_true(a.id[i] != b.id[j]);
+    /* a named lock: the second waits, times out, and gets it once the first ends */
+    assert_int_equal(store_lock(w1, "counter"), HV_OK);
+    assert_int_equal(store_lock(w2, "counter"), HV_ERR_BUSY);
+    store_rollback(w2);
+    assert_int_equal(store_commit(w1), HV_OK);
+    assert_int_equal(store_begin(st2, &w2), HV_OK);
+    assert_int_equal(store_lock(w2, "counter"), HV_OK);
+    store_rollback(w2);
+    store_close(st2);
+}
+
+static atomic_int heard;
+
+static void
+hear(void *arg)
+{
+    (void)arg;
+    atomic_fetch_add(&heard, 1);
+}
+
+static int
+wait_heard(int above, int ms)
+{
+    for (int i = 0; i < ms / 10 && atomic_load(&heard) <= above; i++)
+        usleep(10000);
+    return atomic_load(&heard);
+}
+
+static void
+test_notify_listen(void **state)
+{
+    fixture *f = *state;
+    store_conn *w;
+    atomic_store(&heard, 0);
+    assert_int_equal(store_listen(f->st, hear, NULL), HV_OK);
+    if (!pg_base[0]) { /* SQLite: one process, nothing to hear; notify is free */
+        assert_int_equal(store_begin(f->st, &w), HV_OK);
+        assert_int_equal(store_notify(w), HV_OK);
+        assert_int_equal(store_commit(w), HV_OK);
+        assert_int_equal(atomic_load(&heard), 0);
+        return;
+    }
+    int base = wait_heard(0, 3000); /* once when the listener connects */
+    assert_true(base >= 1);
+    /* a second "process" notifies: heard after its commit, not after a rollback */
+    store *st2;
+    store_options o = {.readers = 1, .busy_timeout_ms = 500, .url = f->url};
+    assert_int_equal(store_open(f->dir, &o, &st2), HV_OK);
+    assert_int_equal(store_begin(st2, &w), HV_OK);
+    assert_int_equal(store_notify(w), HV_OK);
+    store_rollback(w);
+    usleep(300000);
+    assert_int_equal(atomic_load(&heard), base);
+    assert_int_equal(store_begin(st2, &w), HV_OK);
+    assert_int_equal(store_notify(w), HV_OK);
+    assert_int_equal(store_notify(w), HV_OK); /* once per transaction */
+    assert_int_equal(store_commit(w), HV_OK);
+    assert_true(wait_heard(base, 3000) > base);
+    store_close(st2);
+}
+
 int
 main(void)
 {
@@ -769,6 +876,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_portable_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_threads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_group_commit_visible_on_return, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_locked_claims, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notify_listen, setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     if (pg_template[0]) {
