@@ -783,15 +783,20 @@ row_export(void *ctx, const store_row *row)
     return r == HV_ERR_NOTFOUND ? HV_OK : r;
 }
 
-/* A page of records: COUNT_SQL and IDS_SQL (ending in LIMIT ? OFFSET ?)
- * with ARGS, each id exported by FN. */
+/* A page of records: COUNT_SQL, then ROWS_SQL (ending in LIMIT ? OFFSET ?),
+ * both with ARGS (at most PAGE_ARGS_MAX), each row given to ROW with FN. */
+#define PAGE_ARGS_MAX 10
 static void
-send_page(http_req *r, const char *count_sql, const char *ids_sql, store_val *args, int nargs,
-          export_fn fn, int personal)
+send_rows(http_req *r, const char *count_sql, const char *rows_sql, const store_val *args,
+          int nargs, store_row_fn row, export_fn fn, int personal)
 {
     int page, per;
     if (!parse_paging(r, &page, &per))
         return;
+    if (nargs > PAGE_ARGS_MAX) {
+        http_send_err(r, HV_ERR_INVALID, NULL);
+        return;
+    }
     haven_app *app = api_app(r);
     store_conn *c;
     hv_result res = store_read(app->st, &c);
@@ -801,14 +806,14 @@ send_page(http_req *r, const char *count_sql, const char *ids_sql, store_val *ar
     }
     int64_t total = 0;
     res = store_query(c, count_sql, args, nargs, take_int, &total);
-    store_val a[12];
-    for (int i = 0; i < nargs && i < 10; i++)
+    store_val a[PAGE_ARGS_MAX + 2];
+    for (int i = 0; i < nargs; i++)
         a[i] = args[i];
     a[nargs] = SV_INTV(per);
     a[nargs + 1] = SV_INTV((int64_t)(page - 1) * per);
     list_ctx l = {json_array(), c, fn, HV_OK};
     if (res == HV_OK)
-        res = store_query(c, ids_sql, a, nargs + 2, row_export, &l);
+        res = store_query(c, rows_sql, a, nargs + 2, row, &l);
     store_release(c);
     if (res != HV_OK) {
         json_decref(l.items);
@@ -819,6 +824,14 @@ send_page(http_req *r, const char *count_sql, const char *ids_sql, store_val *ar
         send_ok_personal(r, page_of(l.items, total, page, per));
     else
         send_ok(r, page_of(l.items, total, page, per));
+}
+
+/* A page of records whose ids IDS_SQL selects, each exported by FN. */
+static void
+send_page(http_req *r, const char *count_sql, const char *ids_sql, store_val *args, int nargs,
+          export_fn fn, int personal)
+{
+    send_rows(r, count_sql, ids_sql, args, nargs, row_export, fn, personal);
 }
 
 void
@@ -851,32 +864,10 @@ row_taxonomy(void *ctx, const store_row *row)
 void
 api_directory_taxonomies(http_req *r)
 {
-    int page, per;
-    if (!parse_paging(r, &page, &per))
-        return;
-    haven_app *app = api_app(r);
-    store_conn *c;
-    hv_result res = store_read(app->st, &c);
-    if (res != HV_OK) {
-        http_send_err(r, res, NULL);
-        return;
-    }
-    int64_t total = 0;
-    list_ctx l = {json_array(), c, NULL, HV_OK};
-    store_val a[] = {SV_INTV(per), SV_INTV((int64_t)(page - 1) * per)};
-    res = store_query(c, "SELECT COUNT(*) FROM dir_taxonomy", NULL, 0, take_int, &total);
-    if (res == HV_OK)
-        res = store_query(c,
-                          "SELECT id, hsds_id, name, description, uri, version FROM dir_taxonomy "
-                          "ORDER BY name, id LIMIT ? OFFSET ?",
-                          a, 2, row_taxonomy, &l);
-    store_release(c);
-    if (res != HV_OK) {
-        json_decref(l.items);
-        http_send_err(r, res, NULL);
-        return;
-    }
-    send_ok(r, page_of(l.items, total, page, per));
+    send_rows(r, "SELECT COUNT(*) FROM dir_taxonomy",
+              "SELECT id, hsds_id, name, description, uri, version FROM dir_taxonomy "
+              "ORDER BY name, id LIMIT ? OFFSET ?",
+              NULL, 0, row_taxonomy, NULL, 0);
 }
 
 void
